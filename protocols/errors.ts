@@ -1,0 +1,79 @@
+/**
+ * eventide's one error hierarchy. Code branches on the class (or the
+ * predicates below), never on message text. Each subclass says how to recover.
+ *
+ * A bad record is not an exception that kills a partition: it becomes a dead
+ * letter (see `protocols/dead-letter/`). These errors are for callers.
+ */
+
+export class EventideError extends Error {
+  /** Whether the same call may succeed if tried again. */
+  readonly retriable: boolean;
+
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Bytes that do not decode into the contract they claim. Recover: dead-letter the record. */
+export class DecodeError extends EventideError {
+  /** A short machine-readable reason, e.g. `malformed-json`, `missing-field`. */
+  readonly reason: string;
+
+  constructor(reason: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** A query text that does not parse. Recover: fix the query; the message names position and expectation. */
+export class QuerySyntaxError extends EventideError {
+  /** Zero-based character offset into the query text. */
+  readonly position: number;
+  /** What the parser expected there, in words. */
+  readonly expected: string;
+
+  constructor(message: string, position: number, expected: string) {
+    super(message);
+    this.position = position;
+    this.expected = expected;
+  }
+}
+
+/** A query that parses but cannot run (unknown function, bad TTL...). Recover: fix the query. */
+export class QueryValidationError extends EventideError {}
+
+/**
+ * Another producer with the same transactional id took over. Recover: this
+ * owner is a zombie; give up the partition (stop its actors) and never retry.
+ */
+export class ProducerFencedError extends EventideError {}
+
+/** A transactional call made in the wrong state (no open transaction, two open). A programming error. */
+export class TransactionStateError extends EventideError {}
+
+/** A call to a partition this member does not own (anymore). Recover: drop the partition's work. */
+export class NotAssignedError extends EventideError {}
+
+/** A topic is missing or has the wrong partitions or configs. Recover: `eventide topics create|check`. */
+export class TopicConfigError extends EventideError {}
+
+/** A lifecycle message that is not allowed in the current state. A programming error; reported, never ignored. */
+export class IllegalTransitionError extends EventideError {}
+
+/** Invalid configuration or arguments. Recover: fix the flag, variable or file named in the message. */
+export class ConfigError extends EventideError {}
+
+/** The log is unreachable or busy. Recover: retry with back-off. */
+export class TransportUnavailableError extends EventideError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+export const isEventideError = (error: unknown): error is EventideError => error instanceof EventideError;
+export const isRetriable = (error: unknown): boolean => isEventideError(error) && error.retriable;
+export const isFenced = (error: unknown): error is ProducerFencedError => error instanceof ProducerFencedError;
+export const isDecodeError = (error: unknown): error is DecodeError => error instanceof DecodeError;

@@ -1,0 +1,240 @@
+/**
+ * The transport contract: everything eventide needs from a Kafka-like log.
+ *
+ * Two implementations exist: `runtime/memory/` (an in-process log with
+ * Kafka's semantics, the embedded default) and `runtime/kafka/` (kafkajs
+ * against a real cluster). Nothing outside those folders talks to a log
+ * except through these interfaces, and one contract test suite
+ * (`test/helpers/transport-contract.ts`) runs against both.
+ *
+ * The shape follows kafkajs and Kafka's own semantics so the kafka
+ * implementation is a thin adapter:
+ * - offsets are numbers (safe below 2^53) and always mean "the next record to
+ *   read" when committed or returned as an end offset;
+ * - a group consumer is told which partitions it gained and lost, and the
+ *   runtime decides what to do; kafkajs has no revocation callback, so the
+ *   kafka transport derives both lists by comparing successive assignments;
+ * - a transactional producer is identified by its transactional id: connecting
+ *   a second producer with the same id fences the first, aborting its open
+ *   transaction and failing its later calls with `ProducerFencedError`.
+ */
+
+/** A partition of a topic. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A partition and an offset: the next record to read there. */
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: number;
+}
+
+/** String headers, as eventide uses them (kafkajs headers are bytes on the wire). */
+export type RecordHeaders = Readonly<Record<string, string>>;
+
+/** A record to write. The partition is always explicit: eventide never lets the client pick. */
+export interface ProducedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key?: string | null;
+  readonly value: Buffer | null;
+  readonly headers?: RecordHeaders;
+  /** Milliseconds since the epoch; the transport's clock when absent. */
+  readonly timestamp?: number;
+}
+
+/** A record read from a partition. */
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: RecordHeaders;
+  readonly timestamp: number;
+}
+
+/** Records of one partition in offset order, as one fetch delivered them. */
+export interface ConsumedBatch extends TopicPartition {
+  readonly records: readonly ConsumedRecord[];
+  /** The partition's high-water mark (or last stable offset under read_committed) when fetched. */
+  readonly highWatermark: number;
+}
+
+/** Whether readers see records of open and aborted transactions. */
+export type Isolation = 'read_committed' | 'read_uncommitted';
+
+/** A topic to create. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Kafka topic configs, e.g. `cleanup.policy`, `retention.ms`, `segment.ms`. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+/** A topic as it exists. */
+export interface TopicDescription {
+  readonly name: string;
+  readonly partitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** A member of a consumer group as the group coordinator reports it. */
+export interface GroupMember {
+  readonly memberId: string;
+  /** What the member published about itself when it joined (eventide: node id, inspector address). */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly assignment: readonly TopicPartition[];
+}
+
+/** A consumer group's current generation and members. */
+export interface GroupDescription {
+  readonly groupId: string;
+  readonly generation: number;
+  readonly members: readonly GroupMember[];
+}
+
+/** Topic administration. */
+export interface TransportAdmin {
+  /** Creates the topics that do not exist; returns the names it created. */
+  createTopics(topics: readonly TopicSpec[]): Promise<string[]>;
+  /** Describes the named topics; a missing topic is absent from the answer. */
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
+  listTopics(): Promise<string[]>;
+  /** Committed offsets of a group on a topic, by partition; partitions never committed are absent. */
+  fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  /** Deletes topics (tests and `topics delete`). */
+  deleteTopics(names: readonly string[]): Promise<void>;
+}
+
+/** A non-transactional producer: records are visible once `send` resolves. */
+export interface Producer {
+  connect(): Promise<void>;
+  send(records: readonly ProducedRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** A transactional producer for one transactional id. */
+export interface TransactionalProducer {
+  readonly transactionalId: string;
+  /**
+   * Registers the transactional id, fencing every earlier producer that used
+   * it: their open transaction is aborted and their later calls fail with
+   * `ProducerFencedError`.
+   */
+  connect(): Promise<void>;
+  /** Begins a transaction; one may be open at a time. */
+  transaction(): Promise<Transaction>;
+  disconnect(): Promise<void>;
+}
+
+/** An open transaction: its records become visible to read_committed readers on commit, never on abort. */
+export interface Transaction {
+  send(records: readonly ProducedRecord[]): Promise<void>;
+  /** Commits the group's offsets atomically with the transaction's records. */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** What a group consumer tells its owner. */
+export interface GroupConsumerHandlers {
+  /**
+   * Partitions this member gained in a new generation. The memory transport
+   * awaits it before delivering their records; offsets start at the group's
+   * committed offset (or the `fromBeginning` policy) unless `seek` moves them.
+   */
+  onPartitionsAssigned(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  /**
+   * Partitions this member lost. The memory transport awaits it before another
+   * member is given them; kafkajs cannot, so the runtime relies on fencing too.
+   */
+  onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Records of one partition. The next batch of that partition is not
+   * delivered until the promise settles; keep it short (enqueue, then return)
+   * and use `pause` for back-pressure so heartbeats are never starved.
+   */
+  onBatch(batch: ConsumedBatch): Promise<void>;
+}
+
+export interface GroupConsumerOptions {
+  readonly groupId: string;
+  /** Published to the other members through the group (node id, inspector address). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** @default 'read_committed' */
+  readonly isolation?: Isolation;
+  /** Where a partition without a committed offset starts. @default true (earliest) */
+  readonly fromBeginning?: boolean;
+  /** Upper bound of records in one delivered batch. @default 1000 */
+  readonly maxBatchRecords?: number;
+}
+
+/** A member of a consumer group. */
+export interface GroupConsumer {
+  connect(): Promise<void>;
+  /** Joins the group for these topics and starts delivering; call once. */
+  run(topics: readonly string[], handlers: GroupConsumerHandlers): Promise<void>;
+  /** Stops fetching these partitions until `resume`. */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** The next delivered record of the partition is at this offset. */
+  seek(position: TopicPartitionOffset): void;
+  /** Commits offsets outside a transaction. */
+  commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** The partitions this member owns now. */
+  assignment(): TopicPartition[];
+  /** Leaves the group (revoking everything first) and stops. */
+  disconnect(): Promise<void>;
+}
+
+/** Follows every partition of a topic without a group, from the earliest offset, live. */
+export interface TopicFollower {
+  /** Resolves once every partition was read up to the end offsets taken when following began. */
+  readonly caughtUp: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  /** Called in offset order per partition; the next call waits for this one. */
+  onRecords(records: readonly ConsumedRecord[]): void | Promise<void>;
+  /** Called while catching up, with how far the follower has read. */
+  onProgress?(read: number, total: number): void;
+  /** @default 'read_committed' */
+  readonly isolation?: Isolation;
+}
+
+/** Static reads outside any group: restore, changelog tables, inspection. */
+export interface PartitionReader {
+  /** End offsets by partition: the high-water mark, or the last stable offset under read_committed. */
+  endOffsets(topic: string, isolation?: Isolation): Promise<Map<number, number>>;
+  /** The earliest offset still in each partition (after retention). */
+  startOffsets(topic: string): Promise<Map<number, number>>;
+  /**
+   * Reads one partition from `fromOffset` up to (not including) `untilOffset`,
+   * in chunks, in offset order. Under read_committed, aborted records are skipped.
+   */
+  read(
+    position: TopicPartitionOffset,
+    untilOffset: number,
+    options?: { isolation?: Isolation },
+  ): AsyncIterable<readonly ConsumedRecord[]>;
+  /** Follows all partitions of a topic from the earliest offset, then live. */
+  follow(topic: string, options: FollowOptions): Promise<TopicFollower>;
+}
+
+/** A connection to a log: the factory of everything above. */
+export interface Transport {
+  /** `memory` or `kafka`, shown in logs and the inspector. */
+  readonly kind: string;
+  admin(): TransportAdmin;
+  producer(): Producer;
+  transactionalProducer(transactionalId: string): TransactionalProducer;
+  consumer(options: GroupConsumerOptions): GroupConsumer;
+  /** A long-lived reader; one per node is enough. */
+  reader(): PartitionReader;
+  /** Closes every client the transport created. */
+  close(): Promise<void>;
+}
