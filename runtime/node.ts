@@ -1,0 +1,193 @@
+/**
+ * A node: one process's share of an eventide cluster. It reads the tables its
+ * stages need to their end, then joins each stage's consumer group; Kafka (or
+ * the memory log) spreads partitions over the nodes of a group, and adding a
+ * node with the same group scales the stages out.
+ */
+import { randomUUID } from 'node:crypto';
+import type { InspectionEvent } from 'xstate';
+import type { Transport, Producer } from '../protocols/transport.ts';
+import type { Clock } from '../protocols/clock.ts';
+import { ConfigError } from '../protocols/errors.ts';
+import { encodeDeadLetter } from '../protocols/dead-letter/index.ts';
+import { partitionForKey } from '../protocols/partitioner.ts';
+import { systemClock } from './clock.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition, type TableDefinition } from './stage.ts';
+import { StageRunner } from './stage-runner.ts';
+import { TableStore, type RejectedTableRecord } from './table-store.ts';
+import type { PartitionHost, PartitionHostStats } from './partition-host.ts';
+
+export interface NodeOptions {
+  readonly transport: Transport;
+  /** The cluster's name; each stage's consumer group is `<group>.<stage>`. */
+  readonly group: string;
+  readonly stages: readonly StageDefinition<any>[];
+  readonly tables?: readonly TableDefinition<any>[];
+  /** @default a random UUID */
+  readonly nodeId?: string;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Published to the other members (e.g. the inspector's address). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Receives every actor's inspection events (state changes, messages). */
+  readonly inspect?: (event: InspectionEvent) => void;
+  /** Told while a table catches up at start-up. */
+  readonly onTableProgress?: (table: string, read: number, total: number) => void;
+  /** Told of every partition restore. */
+  readonly onRestored?: (host: PartitionHost) => void;
+}
+
+/**
+ * Creates a node. Call `start()` to join the cluster and `stop()` to leave it
+ * cleanly (final snapshots, then leave the groups).
+ *
+ * @example
+ * const node = createNode({ transport, group: 'shop', stages: [sessionize] });
+ * await node.start();
+ * process.on('SIGTERM', () => node.stop());
+ */
+export function createNode(options: NodeOptions): EventideNode {
+  return new EventideNode(options);
+}
+
+export class EventideNode {
+  readonly nodeId: string;
+  readonly #options: NodeOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #tables = new Map<string, TableStore>();
+  readonly #runners: StageRunner[] = [];
+  readonly #partitions = new Map<string, number>();
+  #producer: Producer | null = null;
+  #state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
+
+  constructor(options: NodeOptions) {
+    this.#options = options;
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = (options.logger ?? silentLogger).child({ node: this.nodeId });
+    for (const table of options.tables ?? []) {
+      this.#tables.set(table.name, new TableStore(table, (rejected) => this.#rejectTableRecord(table, rejected)));
+    }
+    const names = new Set<string>();
+    for (const stage of options.stages) {
+      if (names.has(stage.name)) throw new ConfigError(`two stages are named '${stage.name}'`);
+      names.add(stage.name);
+      for (const table of stage.tables ?? []) {
+        if (!this.#tables.has(table)) throw new ConfigError(`stage '${stage.name}' reads table '${table}', which the node does not define`);
+      }
+    }
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  /** Reads every table to its end, then joins each stage's group. */
+  async start(): Promise<void> {
+    if (this.#state !== 'created') throw new ConfigError(`node ${this.nodeId} cannot start from ${this.#state}`);
+    this.#state = 'starting';
+    const { transport } = this.#options;
+    await this.#loadTopicPartitions();
+    this.#producer = transport.producer();
+    await this.#producer.connect();
+    const reader = transport.reader();
+    await Promise.all(
+      [...this.#tables.values()].map((table) =>
+        table.start(reader, this.#logger, (read, total) => this.#options.onTableProgress?.(table.name, read, total)),
+      ),
+    );
+    for (const stage of this.#options.stages) {
+      const runner = new StageRunner(stage, {
+        nodeId: this.nodeId,
+        group: this.#options.group,
+        metadata: { nodeId: this.nodeId, ...this.#options.metadata },
+        transport,
+        reader,
+        clock: this.#clock,
+        logger: this.#logger,
+        partitionsOf: (topic) => this.#partitions.get(topic),
+        tableSnapshot: (name) => this.#tables.get(name)?.snapshot() ?? [],
+        ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
+        ...(this.#options.onRestored ? { onRestored: this.#options.onRestored } : {}),
+      });
+      for (const name of stage.tables ?? []) {
+        this.#tables.get(name)!.subscribe((changes) =>
+          runner.broadcast({ type: 'eventide.table', table: name, reset: false, changes, now: this.#clock.now() }),
+        );
+      }
+      this.#runners.push(runner);
+      await runner.start();
+    }
+    this.#state = 'running';
+    this.#logger.info({ stages: this.#options.stages.map((stage) => stage.name), transport: transport.kind }, 'node running');
+  }
+
+  /** Final snapshots, clean leave. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    this.#state = 'stopping';
+    await Promise.all(this.#runners.map((runner) => runner.stop()));
+    await Promise.all([...this.#tables.values()].map((table) => table.stop()));
+    await this.#producer?.disconnect();
+    this.#state = 'stopped';
+    this.#logger.info({}, 'node stopped');
+  }
+
+  /** Drops all work at once without writing anything: what a crash leaves behind (tests). */
+  abandon(): void {
+    for (const runner of this.#runners) runner.abandon();
+    for (const table of this.#tables.values()) void table.stop();
+    this.#state = 'stopped';
+  }
+
+  /** The partitions this node hosts now. */
+  partitions(): PartitionHostStats[] {
+    return this.#runners.flatMap((runner) => runner.stats());
+  }
+
+  hosts(): PartitionHost[] {
+    return this.#runners.flatMap((runner) => runner.hosts());
+  }
+
+  table(name: string): TableStore | undefined {
+    return this.#tables.get(name);
+  }
+
+  async #loadTopicPartitions(): Promise<void> {
+    const admin = this.#options.transport.admin();
+    const names = await admin.listTopics();
+    for (const topic of await admin.describeTopics(names)) this.#partitions.set(topic.name, topic.partitions);
+    for (const stage of this.#options.stages) {
+      const input = this.#partitions.get(stage.input.topic);
+      if (input === undefined) throw new ConfigError(`stage '${stage.name}' reads topic '${stage.input.topic}', which does not exist: create it (eventide topics create)`);
+      const snapshots = stage.snapshots?.topic;
+      if (snapshots !== undefined && this.#partitions.get(snapshots) !== input) {
+        throw new ConfigError(`stage '${stage.name}': snapshot topic '${snapshots}' must have exactly the ${input} partitions of '${stage.input.topic}' (has ${this.#partitions.get(snapshots) ?? 'none'})`);
+      }
+    }
+  }
+
+  #rejectTableRecord(table: TableDefinition, rejected: RejectedTableRecord): void {
+    const { record, error } = rejected;
+    this.#logger.warn({ table: table.name, offset: record.offset, err: String(error) }, 'table record rejected');
+    const topic = DEFAULT_DEAD_LETTER_TOPIC;
+    const partitions = this.#partitions.get(topic);
+    if (partitions === undefined || this.#producer === null) return;
+    const key = `table.${table.name}`;
+    const value = encodeDeadLetter({
+      v: 1,
+      stage: key,
+      reason: (error as { reason?: string }).reason ?? 'invalid-record',
+      message: error instanceof Error ? error.message : String(error),
+      source: { topic: record.topic, partition: record.partition, offset: record.offset },
+      original: record.value,
+      at: this.#clock.now(),
+    });
+    void this.#producer.send([{ topic, partition: partitionForKey(key, partitions), key, value }]).catch((sendError: unknown) =>
+      this.#logger.error({ err: String(sendError) }, 'could not write a dead letter for a table record'),
+    );
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The one writer of a hosted partition: a FIFO of write jobs, each committed
+ * in a transaction of the partition's own transactional producer. Jobs queued
+ * while a transaction is in flight are merged into the next one, so a busy
+ * partition pays one commit per round trip, not one per batch.
+ *
+ * Order is the guarantee everything else rests on: a job commits only after
+ * every job queued before it committed, and a failed job stops the writer for
+ * good (the partition must be restored again), so the log never holds a later
+ * job without the earlier ones.
+ */
+import type { ProducedRecord, TransactionalProducer } from '../protocols/transport.ts';
+import { isFenced, isRetriable } from '../protocols/errors.ts';
+
+export interface WriteJob {
+  /** Records in the order they must appear (outputs, dead letters, publications, markers, snapshot). */
+  readonly records: readonly ProducedRecord[];
+  /** Input offset to commit for the stage's group with these records, if any. */
+  readonly commitOffset?: number;
+  /** Called after the transaction holding this job committed. */
+  readonly onCommitted?: () => void;
+}
+
+export interface PartitionWriterOptions {
+  readonly producer: TransactionalProducer;
+  readonly groupId: string;
+  readonly inputTopic: string;
+  readonly partition: number;
+  /** Called once when the writer stops for good (fenced, or a non-retriable error). */
+  readonly onFailed: (error: unknown) => void;
+  /** Most records merged into one transaction. @default 20000 */
+  readonly maxRecordsPerTransaction?: number;
+  /** Attempts for a retriable failure before giving up. @default 5 */
+  readonly attempts?: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export class PartitionWriter {
+  readonly #options: PartitionWriterOptions;
+  #queue: WriteJob[] = [];
+  #queuedRecords = 0;
+  #running: Promise<void> | null = null;
+  #failure: unknown = null;
+  #transactions = 0;
+
+  constructor(options: PartitionWriterOptions) {
+    this.#options = options;
+  }
+
+  /** Records waiting to be written (for back-pressure). */
+  get backlog(): number {
+    return this.#queuedRecords;
+  }
+
+  get failed(): boolean {
+    return this.#failure !== null;
+  }
+
+  get transactions(): number {
+    return this.#transactions;
+  }
+
+  enqueue(job: WriteJob): void {
+    if (this.#failure !== null) return;
+    this.#queue.push(job);
+    this.#queuedRecords += job.records.length;
+    this.#running ??= this.#run().finally(() => {
+      this.#running = null;
+    });
+  }
+
+  /** Resolves once everything queued so far is committed; rejects if the writer failed. */
+  async flush(): Promise<void> {
+    while (this.#running !== null) await this.#running;
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#queue.length > 0 && this.#failure === null) {
+      const jobs = this.#takeJobs();
+      try {
+        await this.#commitWithRetries(jobs);
+      } catch (error) {
+        this.#failure = error;
+        this.#queue = [];
+        this.#queuedRecords = 0;
+        this.#options.onFailed(error);
+        return;
+      }
+      for (const job of jobs) job.onCommitted?.();
+    }
+  }
+
+  #takeJobs(): WriteJob[] {
+    const limit = this.#options.maxRecordsPerTransaction ?? 20_000;
+    const jobs: WriteJob[] = [];
+    let records = 0;
+    while (this.#queue.length > 0) {
+      const next = this.#queue[0]!;
+      if (jobs.length > 0 && records + next.records.length > limit) break;
+      jobs.push(this.#queue.shift()!);
+      records += next.records.length;
+    }
+    this.#queuedRecords -= records;
+    return jobs;
+  }
+
+  async #commitWithRetries(jobs: readonly WriteJob[]): Promise<void> {
+    const attempts = this.#options.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#commit(jobs);
+        this.#transactions++;
+        return;
+      } catch (error) {
+        if (isFenced(error) || !isRetriable(error) || attempt >= attempts) throw error;
+        await this.#options.sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  async #commit(jobs: readonly WriteJob[]): Promise<void> {
+    const transaction = await this.#options.producer.transaction();
+    try {
+      const records = jobs.flatMap((job) => job.records);
+      if (records.length > 0) await transaction.send(records);
+      const offsets = jobs.map((job) => job.commitOffset).filter((offset): offset is number => offset !== undefined);
+      if (offsets.length > 0) {
+        const offset = Math.max(...offsets);
+        await transaction.sendOffsets(this.#options.groupId, [
+          { topic: this.#options.inputTopic, partition: this.#options.partition, offset },
+        ]);
+      }
+      await transaction.commit();
+    } catch (error) {
+      if (!isFenced(error)) await transaction.abort().catch(() => {});
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Runs one stage on a node: a member of the stage's consumer group
+ * (`<group>.<stage>`), and a partition host per assigned partition. It turns
+ * the group's assignment changes into hosts started (restored off the
+ * heartbeat path) and hosts revoked (final snapshot, then stop).
+ */
+import type { ConsumedBatch, GroupConsumer, TopicPartition } from '../protocols/transport.ts';
+import type { RuntimeMessage } from '../protocols/stage.ts';
+import type { StageDefinition } from './stage.ts';
+import { PartitionHost, type PartitionHostContext, type PartitionHostStats } from './partition-host.ts';
+import type { Logger } from './logger.ts';
+
+export type StageRunnerContext = Omit<PartitionHostContext, 'consumer' | 'groupId' | 'onFailed'> & {
+  readonly group: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Told of every restore, for logs and metrics. */
+  readonly onRestored?: (host: PartitionHost) => void;
+};
+
+export class StageRunner {
+  readonly stage: StageDefinition<unknown>;
+  readonly groupId: string;
+  readonly #context: StageRunnerContext;
+  readonly #logger: Logger;
+  readonly #hosts = new Map<number, PartitionHost>();
+  #consumer: GroupConsumer | null = null;
+  #cancelTicks: (() => void) | null = null;
+  #rebalances = 0;
+
+  constructor(stage: StageDefinition<unknown>, context: StageRunnerContext) {
+    this.stage = stage;
+    this.groupId = `${context.group}.${stage.name}`;
+    this.#context = context;
+    this.#logger = context.logger.child({ stage: stage.name });
+  }
+
+  get rebalances(): number {
+    return this.#rebalances;
+  }
+
+  hosts(): PartitionHost[] {
+    return [...this.#hosts.values()];
+  }
+
+  stats(): PartitionHostStats[] {
+    return this.hosts().map((host) => host.stats());
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.#context.transport.consumer({ groupId: this.groupId, metadata: this.#context.metadata, isolation: 'read_committed', fromBeginning: true });
+    this.#consumer = consumer;
+    await consumer.connect();
+    const tick = this.stage.tick;
+    if (tick !== undefined) {
+      this.#cancelTicks = this.#context.clock.every(tick.everyMs, () => this.broadcast({ type: 'eventide.tick', now: this.#context.clock.now() }));
+    }
+    await consumer.run([this.stage.input.topic], {
+      onPartitionsAssigned: async (partitions, generation) => this.#handleAssignment(consumer, partitions, generation),
+      onPartitionsRevoked: async (partitions) => this.#handleRevocation(partitions),
+      onBatch: async (batch) => this.#handleBatch(batch),
+    });
+  }
+
+  /** Sends a message to every running host of this stage. */
+  broadcast(message: RuntimeMessage): void {
+    for (const host of this.#hosts.values()) host.post(message);
+  }
+
+  /** Leaves the group: every host writes its final snapshot first. */
+  async stop(): Promise<void> {
+    this.#cancelTicks?.();
+    await this.#consumer?.disconnect();
+    await Promise.all([...this.#hosts.values()].map((host) => host.revoke()));
+    this.#hosts.clear();
+  }
+
+  /** Drops everything without writing (the node died). */
+  abandon(): void {
+    this.#cancelTicks?.();
+    for (const host of this.#hosts.values()) host.abandon();
+    this.#hosts.clear();
+  }
+
+  #handleAssignment(consumer: GroupConsumer, partitions: readonly TopicPartition[], generation: number): void {
+    this.#rebalances++;
+    consumer.pause(partitions);
+    for (const { partition } of partitions) {
+      const host = new PartitionHost(this.stage, partition, generation, {
+        ...this.#context,
+        consumer,
+        groupId: this.groupId,
+        onFailed: (failed) => this.#handleFailure(failed),
+      });
+      this.#hosts.set(partition, host);
+      // Restoring happens off the group's callback so heartbeats go on.
+      host.start().then(
+        (report) => {
+          this.#logger.info({ partition, generation, ...report }, `restored ${this.stage.name}[${partition}] from ${report.from}`);
+          this.#context.onRestored?.(host);
+        },
+        (error) => {
+          if (host.lifecycle.is('revoking', 'stopped', 'failed')) return;
+          this.#logger.error({ partition, err: error instanceof Error ? error.stack : String(error) }, 'restore failed');
+          host.abandon();
+          this.#handleFailure(host);
+        },
+      );
+    }
+  }
+
+  async #handleRevocation(partitions: readonly TopicPartition[]): Promise<void> {
+    await Promise.all(
+      partitions.map(async ({ partition }) => {
+        const host = this.#hosts.get(partition);
+        this.#hosts.delete(partition);
+        await host?.revoke();
+      }),
+    );
+  }
+
+  async #handleBatch(batch: ConsumedBatch): Promise<void> {
+    this.#hosts.get(batch.partition)?.deliver(batch);
+  }
+
+  /** A failed host is replaced by a fresh one that restores again, unless it was fenced (the partition has a new owner). */
+  #handleFailure(host: PartitionHost): void {
+    if (this.#hosts.get(host.partition) !== host) return;
+    this.#hosts.delete(host.partition);
+    void host.revoke();
+    const consumer = this.#consumer;
+    if (consumer === null) return;
+    const stillOwned = consumer.assignment().some((tp) => tp.topic === this.stage.input.topic && tp.partition === host.partition);
+    if (!stillOwned) return;
+    this.#logger.warn({ partition: host.partition }, 'restarting the partition from its last snapshot in 1 s');
+    void this.#context.clock.sleep(1000).then(() => {
+      if (this.#hosts.has(host.partition)) return;
+      if (!consumer.assignment().some((tp) => tp.topic === this.stage.input.topic && tp.partition === host.partition)) return;
+      this.#handleAssignment(consumer, [{ topic: this.stage.input.topic, partition: host.partition }], host.generation);
+    });
+  }
+}
