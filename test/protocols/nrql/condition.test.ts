@@ -48,7 +48,7 @@ test('booleans compare by equality only', (t) => {
 });
 
 test('comparing a missing or null attribute is false, even with != or NOT IN', (t) => {
-  for (const attributes of [{}, { host: null }]) {
+  for (const attributes of [{}, { host: null }] as Record<string, AttributeValue>[]) {
     t.false(matches("host = 'a'", attributes));
     t.false(matches("host != 'a'", attributes));
     t.false(matches("host IN ('a')", attributes));
