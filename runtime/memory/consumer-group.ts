@@ -1,0 +1,177 @@
+import type { GroupDescription, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
+import { assignSticky, partitionKey } from './sticky-assignment.ts';
+
+/**
+ * What the group coordinator needs from a member: its subscription, and the
+ * two calls a rebalance makes on it. Both must settle (never reject) and
+ * `died` resolves if the member crashes, so a rebalance never waits on the dead.
+ */
+export interface GroupMemberHandle {
+  readonly memberId: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly topics: ReadonlySet<string>;
+  readonly died: Promise<void>;
+  /** Stops delivering these partitions, waits for their batches in flight, then tells the owner. */
+  revoke(partitions: readonly TopicPartition[]): Promise<void>;
+  /** Takes these partitions (positions from the committed offsets), tells the owner, then starts delivering. */
+  assign(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+}
+
+interface MemberState {
+  readonly handle: GroupMemberHandle;
+  owned: TopicPartition[];
+  leaving: boolean;
+  readonly left: () => void;
+  readonly gone: Promise<void>;
+}
+
+/** The partitions of those topics that exist now. */
+export type PartitionsOf = (topics: ReadonlySet<string>) => TopicPartition[];
+
+/**
+ * One consumer group's coordinator: members, generation, assignment and
+ * committed offsets. Rebalances run one at a time; joins, leaves and crashes
+ * that arrive during one are folded into the next. Each rebalance computes a
+ * sticky assignment, awaits every revocation (never a crashed member's), bumps
+ * the generation, then awaits every assignment: no partition is ever owned by
+ * two live members once the callbacks returned.
+ */
+export class ConsumerGroup {
+  readonly groupId: string;
+  #generation = 0;
+  readonly #members = new Map<string, MemberState>();
+  readonly #committed = new Map<string, Map<number, number>>();
+  readonly #partitionsOf: PartitionsOf;
+  #rebalanceRequested = false;
+  #rebalancing: Promise<void> | null = null;
+
+  constructor(groupId: string, partitionsOf: PartitionsOf) {
+    this.groupId = groupId;
+    this.#partitionsOf = partitionsOf;
+  }
+
+  /** Adds a member; resolves once the rebalances this caused are done. */
+  join(handle: GroupMemberHandle): Promise<void> {
+    let left!: () => void;
+    const gone = new Promise<void>((resolve) => (left = resolve));
+    this.#members.set(handle.memberId, { handle, owned: [], leaving: false, left, gone });
+    return this.requestRebalance();
+  }
+
+  /** Revokes everything the member owns (awaiting its callback), removes it and rebalances the rest. */
+  async leave(memberId: string): Promise<void> {
+    const member = this.#members.get(memberId);
+    if (member === undefined) return;
+    member.leaving = true;
+    void this.requestRebalance();
+    await member.gone;
+  }
+
+  /** Removes a member at once, as a session timeout would: no revocation; the survivors rebalance. */
+  crash(memberId: string): void {
+    const member = this.#members.get(memberId);
+    if (member === undefined) return;
+    this.#members.delete(memberId);
+    member.left();
+    void this.requestRebalance();
+  }
+
+  /** Schedules a rebalance; resolves when no more are pending. */
+  requestRebalance(): Promise<void> {
+    this.#rebalanceRequested = true;
+    this.#rebalancing ??= this.#rebalanceUntilStable().finally(() => {
+      this.#rebalancing = null;
+    });
+    return this.#rebalancing;
+  }
+
+  /** Whether a member subscribes to the topic (a created or deleted topic changes its assignment). */
+  subscribesTo(topic: string): boolean {
+    for (const member of this.#members.values()) if (member.handle.topics.has(topic)) return true;
+    return false;
+  }
+
+  /** Whether the member owns the partition now (revoked partitions stay owned until the callback returns). */
+  owns(memberId: string, tp: TopicPartition): boolean {
+    const key = partitionKey(tp);
+    return this.#members.get(memberId)?.owned.some((owned) => partitionKey(owned) === key) ?? false;
+  }
+
+  /** Stores committed offsets (the next offset to read, as Kafka's). */
+  commit(offsets: readonly TopicPartitionOffset[]): void {
+    for (const { topic, partition, offset } of offsets) {
+      let byPartition = this.#committed.get(topic);
+      if (byPartition === undefined) this.#committed.set(topic, (byPartition = new Map()));
+      byPartition.set(partition, offset);
+    }
+  }
+
+  /** The committed offsets of a topic, by partition. */
+  committed(topic: string): Map<number, number> {
+    return new Map(this.#committed.get(topic) ?? []);
+  }
+
+  /** Forgets a deleted topic's offsets. */
+  forgetTopic(topic: string): void {
+    this.#committed.delete(topic);
+  }
+
+  describe(): GroupDescription {
+    return {
+      groupId: this.groupId,
+      generation: this.#generation,
+      members: [...this.#members.values()].map((m) => ({
+        memberId: m.handle.memberId,
+        metadata: { ...m.handle.metadata },
+        assignment: m.owned.map((tp) => ({ topic: tp.topic, partition: tp.partition })),
+      })),
+    };
+  }
+
+  async #rebalanceUntilStable(): Promise<void> {
+    while (this.#rebalanceRequested) {
+      this.#rebalanceRequested = false;
+      await this.#rebalanceOnce();
+    }
+  }
+
+  async #rebalanceOnce(): Promise<void> {
+    const everyone = [...this.#members.values()];
+    const stayers = everyone.filter((m) => !m.leaving);
+    const topics = new Set(stayers.flatMap((m) => [...m.handle.topics]));
+    const next = assignSticky(
+      stayers.map((m) => ({ memberId: m.handle.memberId, topics: m.handle.topics, owned: m.owned })),
+      this.#partitionsOf(topics),
+    );
+
+    await Promise.all(
+      everyone.map(async (member) => {
+        const keep = new Set((next.get(member.handle.memberId) ?? []).map(partitionKey));
+        const lost = member.owned.filter((tp) => !keep.has(partitionKey(tp)));
+        if (lost.length === 0) return;
+        await Promise.race([member.handle.revoke(lost), member.handle.died]);
+        member.owned = member.owned.filter((tp) => keep.has(partitionKey(tp)));
+      }),
+    );
+    for (const member of everyone) {
+      if (member.leaving && this.#members.get(member.handle.memberId) === member) {
+        this.#members.delete(member.handle.memberId);
+        member.left();
+      }
+    }
+
+    this.#generation += 1;
+    const generation = this.#generation;
+    await Promise.all(
+      stayers.map(async (member) => {
+        if (this.#members.get(member.handle.memberId) !== member) return; // crashed meanwhile
+        const target = next.get(member.handle.memberId)!;
+        const owned = new Set(member.owned.map(partitionKey));
+        const gained = target.filter((tp) => !owned.has(partitionKey(tp)));
+        member.owned = target;
+        if (gained.length === 0) return;
+        await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
+      }),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import type { TopicPartition } from '../../protocols/transport.ts';
+
+/** A member as the assignor sees it: what it subscribes to and what it owns now. */
+export interface AssignorMember {
+  readonly memberId: string;
+  readonly topics: ReadonlySet<string>;
+  readonly owned: readonly TopicPartition[];
+}
+
+/** `topic:partition`, the key partitions are compared by. */
+export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
+
+const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
+  a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
+
+/**
+ * A sticky assignment, as Kafka's sticky assignors compute it: every member
+ * keeps what it owns as long as balance allows, counts differ by at most one
+ * (when every member subscribes to the same topics), and only the surplus
+ * moves. Members that own more get the larger quotas, so the fewest
+ * partitions change hands. With different subscriptions a partition goes to
+ * the least loaded member subscribed to its topic.
+ *
+ * @example
+ * assignSticky([{ memberId: 'a', topics: new Set(['t']), owned: [t0, t1] },
+ *               { memberId: 'b', topics: new Set(['t']), owned: [] }], [t0, t1])
+ * // a keeps t0, b gets t1
+ */
+export function assignSticky(
+  members: readonly AssignorMember[],
+  partitions: readonly TopicPartition[],
+): Map<string, TopicPartition[]> {
+  const result = new Map<string, TopicPartition[]>(members.map((m) => [m.memberId, []]));
+  if (members.length === 0) return result;
+  const existing = new Set(partitions.map(partitionKey));
+  const keepable = (m: AssignorMember): TopicPartition[] =>
+    m.owned.filter((tp) => existing.has(partitionKey(tp)) && m.topics.has(tp.topic)).sort(byTopicPartition);
+
+  const order = [...members].sort(
+    (a, b) => keepable(b).length - keepable(a).length || (a.memberId < b.memberId ? -1 : 1),
+  );
+  const base = Math.floor(partitions.length / members.length);
+  const extra = partitions.length % members.length;
+  const quota = new Map(order.map((m, index) => [m.memberId, base + (index < extra ? 1 : 0)]));
+
+  const taken = new Set<string>();
+  for (const member of order) {
+    const mine = result.get(member.memberId)!;
+    for (const tp of keepable(member)) {
+      if (mine.length >= quota.get(member.memberId)! || taken.has(partitionKey(tp))) continue;
+      taken.add(partitionKey(tp));
+      mine.push(tp);
+    }
+  }
+
+  for (const tp of [...partitions].sort(byTopicPartition)) {
+    if (taken.has(partitionKey(tp))) continue;
+    const eligible = order.filter((m) => m.topics.has(tp.topic));
+    if (eligible.length === 0) continue;
+    const load = (m: AssignorMember): number => result.get(m.memberId)!.length;
+    const underQuota = eligible.filter((m) => load(m) < quota.get(m.memberId)!);
+    const pool = underQuota.length > 0 ? underQuota : eligible;
+    const target = pool.reduce((best, m) => (load(m) < load(best) ? m : best));
+    result.get(target.memberId)!.push({ topic: tp.topic, partition: tp.partition });
+    taken.add(partitionKey(tp));
+  }
+  for (const assigned of result.values()) assigned.sort(byTopicPartition);
+  return result;
+}
