@@ -1,0 +1,122 @@
+/**
+ * The flat JSON shape of an event, shared by raw batches (`events.raw`) and
+ * parsed events (`events.parsed`):
+ * `{"eventType":"PageView","timestamp":1700000000000,"appName":"shop"}`.
+ * `eventType` and `timestamp` become the event's own fields, every other key
+ * an attribute.
+ *
+ * Checking returns a verdict instead of throwing, because in a raw batch one
+ * bad event is rejected on its own while its neighbours are kept.
+ */
+import type { AttributeValue, Event } from '../event.ts';
+import { describeJson, isAttributeValue, isJsonObject } from './json-fields.ts';
+
+/** Either the event, or why the element is not one (`reason` as in `DecodeError`). */
+export type FlatEventVerdict =
+  | { readonly ok: true; readonly event: Event }
+  | { readonly ok: false; readonly reason: string; readonly message: string };
+
+export interface FlatEventOptions {
+  /** Where the element is, for messages, e.g. `event-batch: event 3`. */
+  readonly where: string;
+  /** Accept ISO-8601 strings (with a time zone) as timestamps and convert them. */
+  readonly isoTimestamps: boolean;
+  /** Keys that are not attributes: skipped, e.g. the `v` of a parsed event. */
+  readonly envelopeKeys?: readonly string[];
+  /** Attribute names an event may not carry, with why. */
+  readonly reservedAttributes?: Readonly<Record<string, string>>;
+}
+
+// Date and optional time; a time needs a zone, or the result would depend on the machine's.
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+
+/**
+ * Milliseconds since the epoch of an ISO-8601 date (`2023-11-14`, UTC) or
+ * date-time with zone (`2023-11-14T22:13:20.5Z`, `...+01:00`); `undefined`
+ * when the text is not one or names a day or time that does not exist.
+ */
+export function parseIsoTimestamp(text: string): number | undefined {
+  const match = ISO_8601.exec(text);
+  if (match === null) return undefined;
+  const [, year, month, day, hour = '0', minute = '0', second = '0', zoneHour = '0', zoneMinute = '0'] = match;
+  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  const valid =
+    Number(month) >= 1 &&
+    Number(month) <= 12 &&
+    Number(day) >= 1 &&
+    Number(day) <= daysInMonth &&
+    Number(hour) <= 23 &&
+    Number(minute) <= 59 &&
+    Number(second) <= 59 &&
+    Number(zoneHour) <= 23 &&
+    Number(zoneMinute) <= 59;
+  if (!valid) return undefined;
+  const millis = Date.parse(text);
+  return Number.isFinite(millis) ? millis : undefined;
+}
+
+/** Checks one flat JSON element and turns it into an `Event`. */
+export function readFlatEvent(element: unknown, options: FlatEventOptions): FlatEventVerdict {
+  const { where } = options;
+  if (!isJsonObject(element)) {
+    return reject('not-an-object', `${where} must be a JSON object, got ${describeJson(element)}`);
+  }
+  const eventType = Object.hasOwn(element, 'eventType') ? element.eventType : undefined;
+  if (eventType === undefined || eventType === null) {
+    return reject('missing-event-type', `${where} has no "eventType"`);
+  }
+  if (typeof eventType !== 'string' || eventType === '') {
+    return reject('missing-event-type', `${where}: "eventType" must be a non-empty string, got ${describeJson(eventType)}`);
+  }
+  const rawTimestamp = Object.hasOwn(element, 'timestamp') ? element.timestamp : undefined;
+  if (rawTimestamp === undefined || rawTimestamp === null) {
+    return reject('missing-timestamp', `${where} (${eventType}) has no "timestamp"`);
+  }
+  const timestamp = readTimestamp(rawTimestamp, options.isoTimestamps);
+  if (timestamp === undefined) {
+    const accepted = options.isoTimestamps ? 'epoch milliseconds or an ISO-8601 date-time with a time zone' : 'epoch milliseconds';
+    return reject(
+      'invalid-timestamp',
+      `${where} (${eventType}): "timestamp" must be ${accepted}, got ${JSON.stringify(rawTimestamp) ?? describeJson(rawTimestamp)}`,
+    );
+  }
+  const envelope = options.envelopeKeys ?? [];
+  const attributes: [string, AttributeValue][] = [];
+  for (const [name, value] of Object.entries(element)) {
+    if (name === 'eventType' || name === 'timestamp' || envelope.includes(name)) continue;
+    const reserved = options.reservedAttributes;
+    if (reserved !== undefined && Object.hasOwn(reserved, name)) {
+      return reject('invalid-attribute', `${where} (${eventType}): attribute "${name}" is reserved: ${reserved[name]}`);
+    }
+    if (!isAttributeValue(value)) {
+      return reject(
+        'invalid-attribute',
+        `${where} (${eventType}): attribute "${name}" must be a string, number, boolean or null, got ${describeJson(value)}`,
+      );
+    }
+    attributes.push([name, value]);
+  }
+  // fromEntries defines own properties, so a "__proto__" key stays data.
+  return { ok: true, event: { eventType, timestamp, attributes: Object.fromEntries(attributes) } };
+}
+
+/** The flat JSON object of an event, `envelope` fields first. */
+export function toFlatObject(event: Event, envelope: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return Object.fromEntries([
+    ...Object.entries(envelope),
+    ['eventType', event.eventType],
+    ['timestamp', event.timestamp],
+    ...Object.entries(event.attributes).filter(([name]) => name !== 'eventType' && name !== 'timestamp'),
+  ]);
+}
+
+function readTimestamp(value: unknown, isoTimestamps: boolean): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && isoTimestamps) return parseIsoTimestamp(value);
+  return undefined;
+}
+
+function reject(reason: string, message: string): FlatEventVerdict {
+  return { ok: false, reason, message };
+}

@@ -1,0 +1,2 @@
+/** Registered queries on the `queries` changelog; the current version is v1. */
+export * from './v1.ts';
