@@ -1,0 +1,80 @@
+/**
+ * Dead letters on `deadletter`, version 1: a record some stage could not
+ * handle, with where it came from, why, and its bytes (base64 on the wire).
+ *
+ * @example
+ * ```ts
+ * encodeDeadLetter({ v: 1, stage: 'parse', reason: 'malformed-json', message: 'event-batch: ...',
+ *   source: { topic: 'events.raw', partition: 0, offset: 17 }, original: Buffer.from('[{'), at: 1700000000000 });
+ * ```
+ */
+import { Fields, parseJsonObject } from '../parsed-event/json-fields.ts';
+
+const CONTRACT = 'dead-letter';
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A record a stage could not handle. */
+export interface DeadLetter {
+  readonly v: 1;
+  /** The stage that gave up on it, e.g. `parse`, `aggregate`. */
+  readonly stage: string;
+  /** Short machine-readable reason, e.g. `malformed-json`, `late`. */
+  readonly reason: string;
+  /** Human-readable detail. */
+  readonly message: string;
+  /** The input record it came from. */
+  readonly source: { readonly topic: string; readonly partition: number; readonly offset: number };
+  /** The bytes at fault (the record's, or the part of it), or `null`. Base64 on the wire. */
+  readonly original: Buffer | null;
+  /** When it was dead-lettered, milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** Encodes a dead letter. */
+export function encodeDeadLetter(letter: DeadLetter): Buffer {
+  const { stage, reason, message, source, original, at } = letter;
+  return Buffer.from(
+    JSON.stringify({
+      v: 1,
+      stage,
+      reason,
+      message,
+      source: { topic: source.topic, partition: source.partition, offset: source.offset },
+      original: original === null ? null : original.toString('base64'),
+      at,
+    }),
+    'utf8',
+  );
+}
+
+/**
+ * Decodes a dead letter. Throws `DecodeError` with reason `malformed-json`,
+ * `not-an-object`, `missing-field`, `invalid-field` (e.g. `original` that is
+ * not base64) or `unsupported-version`.
+ */
+export function decodeDeadLetter(bytes: Buffer): DeadLetter {
+  const fields = new Fields(CONTRACT, parseJsonObject(bytes, CONTRACT));
+  fields.version(1);
+  const source = fields.object('source');
+  return {
+    v: 1,
+    stage: fields.string('stage', { nonEmpty: true }),
+    reason: fields.string('reason', { nonEmpty: true }),
+    message: fields.string('message'),
+    source: {
+      topic: source.string('topic', { nonEmpty: true }),
+      partition: source.integer('partition'),
+      offset: source.integer('offset'),
+    },
+    original: readOriginal(fields),
+    at: fields.number('at'),
+  };
+}
+
+function readOriginal(fields: Fields): Buffer | null {
+  if (fields.raw.original === null) return null;
+  const text = fields.string('original');
+  if (!BASE64.test(text)) fields.fail('invalid-field', 'original', 'must be base64 or null');
+  return Buffer.from(text, 'base64');
+}
