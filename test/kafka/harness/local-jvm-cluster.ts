@@ -1,0 +1,145 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serverProperties, type NodeAddress } from './broker-config.ts';
+import { freePort } from './free-port.ts';
+import { createClusterDir, destroyClusterDir } from './process-registry.ts';
+import type { KafkaTestCluster } from './types.ts';
+import { waitForCluster } from './wait-for-cluster.ts';
+
+const scripts = resolve(dirname(fileURLToPath(import.meta.url)), '../../../scripts/kafka');
+
+/** The version the project defaults to (scripts/kafka/default-version). */
+export function defaultKafkaVersion(): string {
+  return process.env.EVENTIDE_KAFKA_VERSION ?? readFileSync(join(scripts, 'default-version'), 'utf8').trim();
+}
+
+/**
+ * Resolves the broker jars with Maven (cached outside the repo; see
+ * scripts/kafka/resolve-kafka.sh) and returns the libs folder. Throws with
+ * what to install when Java or Maven is missing.
+ */
+export function resolveKafkaLibs(version: string): string {
+  for (const [tool, install] of [
+    ['java', 'a JDK 17+ (apt-get install openjdk-17-jdk-headless)'],
+    ['mvn', 'Maven (apt-get install maven)'],
+  ] as const) {
+    const probe = spawnSync(tool === 'java' ? javaBinary() : tool, ['-version'], { stdio: 'ignore' });
+    if (probe.error !== undefined) throw new Error(`kafka: no ${tool} found; install ${install}, or set KAFKA_BROKERS`);
+  }
+  const result = spawnSync('bash', [join(scripts, 'resolve-kafka.sh'), version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const libs = result.stdout?.trim().split('\n').pop() ?? '';
+  if (result.status !== 0 || !existsSync(libs)) {
+    throw new Error(`kafka: resolving Apache Kafka ${version} with Maven failed (exit ${result.status}); see the Maven output above`);
+  }
+  return libs;
+}
+
+function javaBinary(): string {
+  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+interface LocalNode extends NodeAddress {
+  readonly dir: string;
+  process?: ChildProcess;
+  exit?: string;
+}
+
+/**
+ * Starts `count` KRaft nodes (combined broker+controller) as JVM processes on
+ * 127.0.0.1 and waits until every broker is registered.
+ */
+export async function startLocalJvmCluster(version: string, count: 1 | 3): Promise<KafkaTestCluster> {
+  const libs = resolveKafkaLibs(version);
+  const root = createClusterDir();
+  const nodes: LocalNode[] = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push({ nodeId: i + 1, brokerPort: await freePort(), controllerPort: await freePort(), dir: join(root, `node-${i + 1}`) });
+  }
+  const clusterId = randomBytes(16).toString('base64url');
+  for (const node of nodes) {
+    mkdirSync(join(node.dir, 'data'), { recursive: true });
+    writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes, join(node.dir, 'data')));
+    formatStorage(libs, clusterId, node);
+  }
+  const brokers = nodes.map((n) => `127.0.0.1:${n.brokerPort}`);
+  const started = Date.now();
+  try {
+    for (const node of nodes) launch(libs, node);
+    await waitForCluster(brokers, count, { isAlive: () => deathOf(nodes) });
+  } catch (error) {
+    const logs = nodes.map((n) => join(n.dir, 'logs', 'server.log')).join(', ');
+    destroyClusterDir(root);
+    throw new Error(`kafka: local JVM ${version} did not start (logs were in ${logs}): ${(error as Error).message}`);
+  }
+  const kind = `local JVM ${version}`;
+  console.log(`kafka: ${kind} at ${brokers.join(',')} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+  return {
+    brokers,
+    kind,
+    async stop() {
+      for (const node of nodes) node.process?.removeAllListeners('exit');
+      destroyClusterDir(root);
+    },
+    async stopBroker(index) {
+      const node = nodeAt(nodes, index);
+      await terminate(node);
+    },
+    async startBroker(index) {
+      const node = nodeAt(nodes, index);
+      if (node.process !== undefined) throw new Error(`kafka: broker ${index} is running`);
+      launch(libs, node);
+      await waitForCluster(brokers, count, { isAlive: () => deathOf(nodes) });
+    },
+  };
+}
+
+function formatStorage(libs: string, clusterId: string, node: LocalNode): void {
+  const result = spawnSync(
+    javaBinary(),
+    ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`kafka: formatting storage failed: ${result.stdout}${result.stderr}`);
+}
+
+function launch(libs: string, node: LocalNode): void {
+  node.exit = undefined;
+  // stdin stays a pipe we never write: when this process dies, the wrapper sees EOF and stops the JVM.
+  const child = spawn('bash', [join(scripts, 'broker-process.sh'), libs, join(node.dir, 'server.properties'), join(node.dir, 'logs'), join(node.dir, 'broker.pid')], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  child.on('exit', (code, signal) => {
+    node.process = undefined;
+    node.exit = `broker ${node.nodeId} exited (${signal ?? code}); see ${join(node.dir, 'logs', 'server.log')}`;
+  });
+  node.process = child;
+}
+
+function terminate(node: LocalNode): Promise<void> {
+  const child = node.process;
+  if (child === undefined) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => {
+      node.process = undefined;
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function deathOf(nodes: readonly LocalNode[]): string | undefined {
+  return nodes.find((n) => n.exit !== undefined && n.process === undefined)?.exit;
+}
+
+function nodeAt(nodes: readonly LocalNode[], index: number): LocalNode {
+  const node = nodes[index];
+  if (node === undefined) throw new RangeError(`kafka: no broker ${index}; the cluster has ${nodes.length}`);
+  return node;
+}
