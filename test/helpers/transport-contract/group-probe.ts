@@ -1,0 +1,77 @@
+import type {
+  ConsumedBatch,
+  ConsumedRecord,
+  GroupConsumer,
+  GroupConsumerHandlers,
+  GroupConsumerOptions,
+  TopicPartition,
+  Transport,
+} from '../../../protocols/transport.ts';
+import { Changes } from './waiting.ts';
+
+export const key = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
+
+/** What one member was told, in order. */
+export type ProbeEvent =
+  | { readonly kind: 'assigned'; readonly partitions: readonly TopicPartition[]; readonly generation: number }
+  | { readonly kind: 'revoked'; readonly partitions: readonly TopicPartition[] };
+
+/**
+ * A group member that records everything its handlers are told, so a test
+ * can wait for a condition over one or several members (they share one
+ * `Changes` feed) and then assert on what happened.
+ */
+export class GroupProbe {
+  readonly consumer: GroupConsumer;
+  readonly events: ProbeEvent[] = [];
+  readonly records: ConsumedRecord[] = [];
+  readonly batches: ConsumedBatch[] = [];
+  /** Partitions between their assignment and revocation callbacks. */
+  readonly owned = new Set<string>();
+  readonly #changes: Changes;
+
+  constructor(transport: Transport, options: GroupConsumerOptions, changes: Changes) {
+    this.consumer = transport.consumer(options);
+    this.#changes = changes;
+  }
+
+  /** Connects and joins the group for these topics. */
+  async start(topics: readonly string[]): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.run(topics, this.handlers());
+  }
+
+  handlers(): GroupConsumerHandlers {
+    return {
+      onPartitionsAssigned: async (partitions, generation) => {
+        this.events.push({ kind: 'assigned', partitions, generation });
+        for (const tp of partitions) this.owned.add(key(tp));
+        this.#changes.notify();
+      },
+      onPartitionsRevoked: async (partitions) => {
+        this.events.push({ kind: 'revoked', partitions });
+        for (const tp of partitions) this.owned.delete(key(tp));
+        this.#changes.notify();
+      },
+      onBatch: async (batch) => {
+        this.batches.push(batch);
+        this.records.push(...batch.records);
+        this.#changes.notify();
+      },
+    };
+  }
+
+  /** Generations this member was assigned partitions in, in order. */
+  generations(): number[] {
+    return this.events.flatMap((event) => (event.kind === 'assigned' ? [event.generation] : []));
+  }
+
+  revokedPartitions(): string[] {
+    return this.events.flatMap((event) => (event.kind === 'revoked' ? event.partitions.map(key) : []));
+  }
+
+  /** Delivered offsets of one partition, in delivery order. */
+  offsets(partition: number): number[] {
+    return this.records.filter((r) => r.partition === partition).map((r) => r.offset);
+  }
+}
