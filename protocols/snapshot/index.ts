@@ -1,0 +1,3 @@
+/** Snapshot chunks, commits and publish markers on `snapshots`; the current version is v1. */
+export * from './v1.ts';
+export * from './reader.ts';
