@@ -67,6 +67,8 @@ export interface BatchMessage<Value = unknown> {
   readonly partition: number;
   readonly records: readonly StageRecord<Value>[];
   readonly nextOffset: number;
+  /** The runtime clock's time when the batch is handled. */
+  readonly now: number;
 }
 
 /** Wall-clock time advanced (the runtime's injected clock). */

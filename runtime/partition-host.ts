@@ -241,7 +241,7 @@ export class PartitionHost {
   }
 
   #createActor(restored: HostedState | null): void {
-    const input: PartitionInput = { stage: this.stage.name, partition: this.partition, now: this.#context.clock.now() };
+    const input: PartitionInput = { ...this.stage.machineInput, stage: this.stage.name, partition: this.partition, now: this.#context.clock.now() };
     const actor = createActor(this.stage.machine, {
       input,
       ...(restored === null ? {} : { snapshot: restored.machine as never }),
@@ -253,8 +253,8 @@ export class PartitionHost {
     actor.on('eventide.output', collect as never);
     actor.on('eventide.publish', collect as never);
     actor.on('eventide.deadletter', collect as never);
+    // Pending publications of the snapshot are asked for again after `eventide.restored`; the durable ones are answered from their markers.
     actor.start();
-    if (restored !== null) for (const key of restored.pending) if (!this.#durable.has(key)) this.#pending.add(key);
     this.#actor = actor;
   }
 
@@ -361,7 +361,7 @@ export class PartitionHost {
     this.#nextOffset = nextOffset;
     this.#recordsIn += records.length;
     this.#recordsSinceSnapshot += records.length;
-    if (decoded.length > 0) this.#send(actor, { type: 'eventide.batch', partition: this.partition, records: decoded, nextOffset });
+    if (decoded.length > 0) this.#send(actor, { type: 'eventide.batch', partition: this.partition, records: decoded, nextOffset, now: this.#context.clock.now() });
     this.#route(nextOffset, replayed);
     const every = this.stage.snapshots?.everyRecords ?? 50_000;
     if (this.stage.snapshots !== undefined && this.#recordsSinceSnapshot >= every) this.#takeSnapshot(actor, 'records');

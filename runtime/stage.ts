@@ -38,6 +38,8 @@ export interface StageDefinition<Value = unknown> {
   };
   /** The partition machine. It receives `RuntimeMessage`s and emits `StageEmission`s (protocols/stage.ts). */
   readonly machine: AnyStateMachine;
+  /** Extra fields merged into every partition machine's input (configuration of the machine). */
+  readonly machineInput?: Readonly<Record<string, unknown>>;
   /** Tables (by name) whose changes this stage's actors receive. */
   readonly tables?: readonly string[];
   /** Send `eventide.tick` this often. */

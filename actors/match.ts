@@ -1,0 +1,102 @@
+/**
+ * The match stage's partition machine: events in, matched events out on
+ * `events.matched`, batched per query and keyed by query id (so one query's
+ * events meet on one aggregate partition). The queries table arrives as
+ * table messages; expiry is checked against the runtime clock carried by
+ * every message.
+ *
+ * The same machine runs fused with parse (input: raw batches, no
+ * `events.parsed` hop) or alone (input: single parsed events).
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { Event } from '../protocols/event.ts';
+import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
+import { encodeMatchedEventBatch, type MatchedEvent } from '../protocols/matched-events/index.ts';
+import type { QueryRecord } from '../protocols/query-record/index.ts';
+import type { OutputRecord, RuntimeMessage, StageEmission, StageRecord, DeadLetterRequest } from '../protocols/stage.ts';
+import type { PartitionInput } from '../runtime/stage.ts';
+import { buildQueryIndex, project, type QueryIndex } from './query-index.ts';
+import { rejectedLetters } from './parse.ts';
+
+export const MATCHED_TOPIC = 'events.matched';
+
+/** Most events in one matched-events record, so records stay well under Kafka's message size limit. */
+export const MAX_EVENTS_PER_MATCHED_RECORD = 2000;
+
+export interface MatchContext {
+  readonly partition: number;
+  readonly inputTopic: string;
+  readonly queries: Readonly<Record<string, QueryRecord>>;
+  readonly index: QueryIndex;
+}
+
+export type MatchInput = PartitionInput & { readonly inputTopic: string };
+
+/** What a record of the match stage's input carries: one parsed event, or a whole raw batch (fused). */
+export type MatchValue = Event | DecodedEventBatch;
+
+const isBatch = (value: MatchValue): value is DecodedEventBatch => (value as DecodedEventBatch).events !== undefined;
+
+/** Matches a batch of records against the index: one output record per query (chunked), plus dead letters. */
+export function matchRecords(context: MatchContext, records: readonly StageRecord<MatchValue>[], now: number): { outputs: OutputRecord[]; letters: DeadLetterRequest[] } {
+  const perQuery = new Map<string, MatchedEvent[]>();
+  const letters: DeadLetterRequest[] = [];
+  const { byEventType } = context.index;
+  for (const record of records) {
+    const value = record.value;
+    const events = isBatch(value) ? value.events : [value];
+    if (isBatch(value)) letters.push(...rejectedLetters(record.offset, value));
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index]!;
+      const candidates = byEventType.get(event.eventType);
+      if (candidates === undefined) continue;
+      for (const query of candidates) {
+        if (query.expiresAt <= now || !query.test(event)) continue;
+        let matched = perQuery.get(query.id);
+        if (matched === undefined) perQuery.set(query.id, (matched = []));
+        matched.push({ offset: record.offset, index, timestamp: event.timestamp, attributes: project(event, query.attributes) });
+      }
+    }
+  }
+  const outputs: OutputRecord[] = [];
+  const source = { topic: context.inputTopic, partition: context.partition };
+  for (const [queryId, events] of perQuery) {
+    for (let from = 0; from < events.length; from += MAX_EVENTS_PER_MATCHED_RECORD) {
+      const chunk = events.slice(from, from + MAX_EVENTS_PER_MATCHED_RECORD);
+      outputs.push({ topic: MATCHED_TOPIC, key: queryId, value: encodeMatchedEventBatch({ v: 1, queryId, source, events: chunk }) });
+    }
+  }
+  return { outputs, letters };
+}
+
+export const matchMachine = setup({
+  types: {
+    input: {} as MatchInput,
+    context: {} as MatchContext,
+    events: {} as RuntimeMessage<MatchValue, QueryRecord>,
+    emitted: {} as StageEmission,
+  },
+}).createMachine({
+  id: 'match',
+  context: ({ input }) => ({ partition: input.partition, inputTopic: input.inputTopic, queries: {}, index: buildQueryIndex({}) }),
+  on: {
+    'eventide.table': {
+      guard: ({ event }) => event.table === 'queries',
+      actions: assign(({ context, event }) => {
+        const queries: Record<string, QueryRecord> = event.reset ? {} : { ...context.queries };
+        for (const change of event.changes) {
+          if (change.value === null) delete queries[change.key];
+          else queries[change.key] = change.value;
+        }
+        return { queries, index: buildQueryIndex(queries) };
+      }),
+    },
+    'eventide.batch': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { outputs, letters } = matchRecords(context, event.records, event.now);
+        if (outputs.length > 0) enqueue.emit({ type: 'eventide.output', records: outputs });
+        if (letters.length > 0) enqueue.emit({ type: 'eventide.deadletter', letters });
+      }),
+    },
+  },
+});

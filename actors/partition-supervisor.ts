@@ -1,0 +1,187 @@
+/**
+ * The partition supervisor of the aggregate stage: the root actor of one
+ * `events.matched` partition. It keeps the queries table and per-source
+ * event-time progress, spawns a query actor per query with matched events on
+ * the partition, routes each batch to them (one message per query per batch),
+ * turns ticks into watermark and expiry checks, and relays what its children
+ * publish or dead-letter to the runtime.
+ */
+import { emit, enqueueActions, setup, type ActorRefFrom } from 'xstate';
+import type { MatchedEventBatch } from '../protocols/matched-events/index.ts';
+import type { QueryRecord } from '../protocols/query-record/index.ts';
+import type { DeadLetterRequest, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
+import { parseQuery, type QueryDefinition } from '../protocols/nrql/index.ts';
+import type { PartitionInput } from '../runtime/stage.ts';
+import { queryMachine, type PlacedEvent, type QueryMessage, type QueryReport } from './query.ts';
+import { NO_WATERMARK, sourceKey, watermarkOf, type SourceProgress } from './watermark.ts';
+
+export interface SupervisorContext {
+  readonly partition: number;
+  readonly now: number;
+  readonly nextOffset: number;
+  /** The queries table as last received. */
+  readonly queries: Readonly<Record<string, QueryRecord>>;
+  /** Query ids with a running query actor (child id `q:<id>`). */
+  readonly active: Readonly<Record<string, true>>;
+  /** Queries that ended here, so later events are dead-lettered with the reason. */
+  readonly ended: Readonly<Record<string, 'cancelled' | 'expired' | 'invalid'>>;
+  readonly sources: Readonly<Record<string, SourceProgress>>;
+  /** Clock time of the last matched event, for idle closing. */
+  readonly lastEventAt: number | null;
+  readonly idleTimeoutMs: number;
+}
+
+export type SupervisorMessage = RuntimeMessage<MatchedEventBatch, QueryRecord> | QueryReport;
+
+export const queryActorId = (queryId: string): string => `q:${queryId}`;
+
+/** How long a partition or a source may be quiet before it stops holding back the watermark. @default 10 s */
+export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+
+const ENDED_QUERIES_KEPT = 1000;
+
+const letter = (reason: string, message: string, offset: number, original: unknown): DeadLetterRequest => ({
+  reason,
+  message,
+  offset,
+  original: JSON.stringify(original),
+});
+
+export const partitionSupervisorMachine = setup({
+  types: {
+    input: {} as PartitionInput & { readonly idleTimeoutMs?: number },
+    context: {} as SupervisorContext,
+    events: {} as SupervisorMessage,
+    emitted: {} as StageEmission,
+  },
+  actors: { query: queryMachine },
+}).createMachine({
+  id: 'partition-supervisor',
+  context: ({ input }) => ({
+    partition: input.partition,
+    now: input.now,
+    nextOffset: 0,
+    queries: {},
+    active: {},
+    ended: {},
+    sources: {},
+    lastEventAt: null,
+    idleTimeoutMs: input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  }),
+  on: {
+    'eventide.batch': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const sources: Record<string, SourceProgress> = { ...context.sources };
+        let watermark = watermarkOf(sources, event.now, context.idleTimeoutMs);
+        const perQuery = new Map<string, PlacedEvent[]>();
+        const letters: DeadLetterRequest[] = [];
+        const active: Record<string, true> = { ...context.active };
+        const ended: Record<string, 'cancelled' | 'expired' | 'invalid'> = { ...context.ended };
+        for (const record of event.records) {
+          const batch = record.value;
+          const queryId = batch.queryId;
+          if (active[queryId] === undefined) {
+            const reason = ended[queryId];
+            const query = context.queries[queryId];
+            if (reason !== undefined || query === undefined) {
+              letters.push(letter(reason === undefined ? 'unknown-query' : `query-${reason}`, `no running query ${queryId} on aggregate partition ${context.partition}${reason ? ` (it ${reason === 'invalid' ? 'does not parse' : `was ${reason}`})` : ''}`, record.offset, batch));
+              continue;
+            }
+            let definition: QueryDefinition;
+            try {
+              definition = parseQuery(query.nrql);
+            } catch (error) {
+              ended[queryId] = 'invalid';
+              letters.push(letter('invalid-query', `query ${queryId} does not parse: ${error instanceof Error ? error.message : String(error)}`, record.offset, batch));
+              continue;
+            }
+            active[queryId] = true;
+            enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, definition } });
+          }
+          const key = sourceKey(batch.source.topic, batch.source.partition);
+          let placed = perQuery.get(queryId);
+          if (placed === undefined) perQuery.set(queryId, (placed = []));
+          for (const matched of batch.events) {
+            placed.push({ event: matched, offset: record.offset, watermark });
+            const source = sources[key];
+            if (source === undefined || matched.timestamp > source.maxEventTime || source.seenAt !== event.now) {
+              sources[key] = { maxEventTime: Math.max(matched.timestamp, source?.maxEventTime ?? NO_WATERMARK), seenAt: event.now };
+              watermark = watermarkOf(sources, event.now, context.idleTimeoutMs);
+            }
+          }
+        }
+        enqueue.assign({ sources, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
+        for (const [queryId, events] of perQuery) {
+          enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark, nextOffset: event.nextOffset } satisfies QueryMessage);
+        }
+        if (letters.length > 0) enqueue.emit({ type: 'eventide.deadletter', letters });
+      }),
+    },
+    'eventide.tick': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const watermark = watermarkOf(context.sources, event.now, context.idleTimeoutMs);
+        const quiet = context.lastEventAt === null || event.now - context.lastEventAt >= context.idleTimeoutMs;
+        for (const queryId of Object.keys(context.active)) {
+          const query = context.queries[queryId];
+          if (query !== undefined && query.expiresAt <= event.now) {
+            enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'expired' } satisfies QueryMessage);
+            continue;
+          }
+          enqueue.sendTo(queryActorId(queryId), { type: 'query.tick', now: event.now, watermark, quiet, idleTimeoutMs: context.idleTimeoutMs, nextOffset: context.nextOffset } satisfies QueryMessage);
+        }
+        enqueue.assign({ now: event.now });
+      }),
+    },
+    'eventide.table': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (event.table !== 'queries') return;
+        const queries: Record<string, QueryRecord> = event.reset ? {} : { ...context.queries };
+        for (const change of event.changes) {
+          if (change.value === null) delete queries[change.key];
+          else queries[change.key] = change.value;
+        }
+        for (const queryId of Object.keys(context.active)) {
+          if (queries[queryId] === undefined) enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'cancelled' } satisfies QueryMessage);
+        }
+        enqueue.assign({ queries, now: event.now });
+      }),
+    },
+    'eventide.published': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const queryId = event.key.slice(0, event.key.lastIndexOf('/'));
+        if (context.active[queryId] === undefined) return;
+        enqueue.sendTo(queryActorId(queryId), { type: 'query.published', key: event.key, nextOffset: event.nextOffset } satisfies QueryMessage);
+      }),
+    },
+    'eventide.restored': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        for (const notice of event.published) {
+          const queryId = notice.key.slice(0, notice.key.lastIndexOf('/'));
+          if (context.active[queryId] === undefined) continue;
+          enqueue.sendTo(queryActorId(queryId), { type: 'query.published', key: notice.key, nextOffset: notice.nextOffset } satisfies QueryMessage);
+        }
+        for (const queryId of Object.keys(context.active)) enqueue.sendTo(queryActorId(queryId), { type: 'query.resume' } satisfies QueryMessage);
+        enqueue.assign({ now: event.now });
+      }),
+    },
+    'query.publish': {
+      actions: emit(({ event }) => ({ type: 'eventide.publish' as const, key: event.key, records: event.records })),
+    },
+    'query.deadletter': {
+      actions: emit(({ event }) => ({ type: 'eventide.deadletter' as const, letters: event.letters })),
+    },
+    'query.finished': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const active = { ...context.active };
+        delete active[event.queryId];
+        const ended: Record<string, 'cancelled' | 'expired' | 'invalid'> = { ...context.ended, [event.queryId]: event.reason };
+        const keys = Object.keys(ended);
+        for (const key of keys.slice(0, Math.max(0, keys.length - ENDED_QUERIES_KEPT))) delete ended[key];
+        enqueue.stopChild(queryActorId(event.queryId));
+        enqueue.assign({ active, ended });
+      }),
+    },
+  },
+});
+
+export type PartitionSupervisorActor = ActorRefFrom<typeof partitionSupervisorMachine>;
