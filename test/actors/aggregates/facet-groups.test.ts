@@ -1,0 +1,90 @@
+import test from 'ava';
+import { addToFacetGroups, emptyFacetGroups, finalize } from '../../../actors/aggregates/index.ts';
+import type { AttributeValue } from '../../../protocols/event.ts';
+import { parseQuery } from '../../../protocols/nrql/index.ts';
+
+const eventsOf = (...list: Record<string, AttributeValue>[]) => list.map((attributes) => ({ attributes }));
+
+test('without FACET there is one group keyed "[]" with no values', (t) => {
+  const query = parseQuery('SELECT count(*), sum(bytes) FROM T');
+  const groups = addToFacetGroups(query, emptyFacetGroups(), eventsOf({ bytes: 1 }, { bytes: 2 }, {}));
+  t.deepEqual(Object.keys(groups.groups), ['[]']);
+  const only = groups.groups['[]'];
+  t.deepEqual(only.values, []);
+  t.is(only.events, 3);
+  t.deepEqual(finalize(query.select, only.states), { 'count(*)': 3, 'sum(bytes)': 3 });
+  t.is(groups.other, null);
+  t.is(groups.otherGroupsSeen, 0);
+});
+
+test('events are grouped by the tuple of facet values; a missing attribute is null', (t) => {
+  const query = parseQuery('SELECT count(*) FROM T FACET host, region');
+  const groups = addToFacetGroups(
+    query,
+    emptyFacetGroups(),
+    eventsOf({ host: 'a', region: 'eu' }, { host: 'a', region: 'eu' }, { host: 'a' }, { host: 'b', region: 'eu' }, { host: 5, region: 'eu' }, { host: '5', region: 'eu' }),
+  );
+  t.deepEqual(
+    Object.entries(groups.groups).map(([key, group]) => [key, group.values, group.events]),
+    [
+      ['["a","eu"]', ['a', 'eu'], 2],
+      ['["a",null]', ['a', null], 1],
+      ['["b","eu"]', ['b', 'eu'], 1],
+      ['[5,"eu"]', [5, 'eu'], 1],
+      ['["5","eu"]', ['5', 'eu'], 1],
+    ],
+  );
+});
+
+test('beyond LIMIT distinct groups, events go to other and the overflowing groups are counted', (t) => {
+  const query = parseQuery('SELECT count(*), max(d) FROM T FACET host LIMIT 2');
+  let groups = addToFacetGroups(query, emptyFacetGroups(), eventsOf({ host: 'a', d: 1 }, { host: 'b', d: 2 }, { host: 'c', d: 3 }));
+  groups = addToFacetGroups(query, groups, eventsOf({ host: 'd', d: 4 }, { host: 'c', d: 5 }, { host: 'a', d: 6 }));
+  t.deepEqual(Object.keys(groups.groups), ['["a"]', '["b"]']);
+  t.is(groups.groups['["a"]'].events, 2);
+  t.is(groups.other!.events, 3);
+  t.deepEqual(finalize(query.select, groups.other!.states), { 'count(*)': 3, 'max(d)': 5 });
+  t.is(groups.otherGroupsSeen, 2, 'c and d');
+});
+
+test('the default limit is 100 groups', (t) => {
+  const query = parseQuery('SELECT count(*) FROM T FACET id');
+  const groups = addToFacetGroups(query, emptyFacetGroups(), eventsOf(...Array.from({ length: 150 }, (_, id) => ({ id }))));
+  t.is(Object.keys(groups.groups).length, 100);
+  t.is(groups.other!.events, 50);
+  t.is(groups.otherGroupsSeen, 50);
+});
+
+test('adding returns new groups and leaves the previous version untouched (copy-on-write)', (t) => {
+  const query = parseQuery('SELECT count(*), uniqueCount(u) FROM T FACET host LIMIT 1');
+  const first = addToFacetGroups(query, emptyFacetGroups(), eventsOf({ host: 'a', u: 1 }, { host: 'z' }));
+  const frozen = JSON.stringify(first);
+  const second = addToFacetGroups(query, first, eventsOf({ host: 'a', u: 2 }, { host: 'y' }));
+  t.is(JSON.stringify(first), frozen);
+  t.is(second.groups['["a"]'].events, 2);
+  t.is(finalize(query.select, second.groups['["a"]'].states)['uniqueCount(u)'], 2);
+  t.is(second.other!.events, 2);
+  t.is(second.otherGroupsSeen, 2);
+});
+
+test('a group the events do not touch is shared, not copied', (t) => {
+  const query = parseQuery('SELECT count(*) FROM T FACET host');
+  const first = addToFacetGroups(query, emptyFacetGroups(), eventsOf({ host: 'a' }, { host: 'b' }));
+  const second = addToFacetGroups(query, first, eventsOf({ host: 'b' }));
+  t.is(second.groups['["a"]'], first.groups['["a"]']);
+  t.not(second.groups['["b"]'], first.groups['["b"]']);
+});
+
+test('facet groups are JSON: a restored version keeps accumulating like the original', (t) => {
+  const query = parseQuery('SELECT count(*), percentile(d, 50) FROM T FACET host LIMIT 1');
+  const groups = addToFacetGroups(query, emptyFacetGroups(), eventsOf({ host: 'a', d: 1 }, { host: 'b', d: 2 }));
+  const restored = JSON.parse(JSON.stringify(groups));
+  const more = eventsOf({ host: 'a', d: 3 }, { host: 'c', d: 4 });
+  t.deepEqual(addToFacetGroups(query, restored, more), addToFacetGroups(query, groups, more));
+});
+
+test('no events returns the same groups', (t) => {
+  const query = parseQuery('SELECT count(*) FROM T');
+  const groups = emptyFacetGroups();
+  t.is(addToFacetGroups(query, groups, []), groups);
+});
