@@ -26,6 +26,7 @@ export const MAX_EVENTS_PER_MATCHED_RECORD = 2000;
 export interface MatchContext {
   readonly partition: number;
   readonly inputTopic: string;
+  readonly inputPartitions: number;
   readonly queries: Readonly<Record<string, QueryRecord>>;
   readonly index: QueryIndex;
 }
@@ -59,7 +60,7 @@ export function matchRecords(context: MatchContext, records: readonly StageRecor
     }
   }
   const outputs: OutputRecord[] = [];
-  const source = { topic: context.inputTopic, partition: context.partition };
+  const source = { topic: context.inputTopic, partition: context.partition, partitions: context.inputPartitions };
   for (const [queryId, events] of perQuery) {
     for (let from = 0; from < events.length; from += MAX_EVENTS_PER_MATCHED_RECORD) {
       const chunk = events.slice(from, from + MAX_EVENTS_PER_MATCHED_RECORD);
@@ -78,7 +79,7 @@ export const matchMachine = setup({
   },
 }).createMachine({
   id: 'match',
-  context: ({ input }) => ({ partition: input.partition, inputTopic: input.inputTopic, queries: {}, index: buildQueryIndex({}) }),
+  context: ({ input }) => ({ partition: input.partition, inputTopic: input.inputTopic, inputPartitions: input.inputPartitions, queries: {}, index: buildQueryIndex({}) }),
   on: {
     'eventide.table': {
       guard: ({ event }) => event.table === 'queries',

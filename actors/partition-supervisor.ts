@@ -26,6 +26,8 @@ export interface SupervisorContext {
   /** Queries that ended here, so later events are dead-lettered with the reason. */
   readonly ended: Readonly<Record<string, 'cancelled' | 'expired' | 'invalid'>>;
   readonly sources: Readonly<Record<string, SourceProgress>>;
+  readonly sourceTopics: Readonly<Record<string, number>>;
+  readonly firstEventAt: number | null;
   /** Clock time of the last matched event, for idle closing. */
   readonly lastEventAt: number | null;
   readonly idleTimeoutMs: number;
@@ -65,6 +67,8 @@ export const partitionSupervisorMachine = setup({
     active: {},
     ended: {},
     sources: {},
+    sourceTopics: {},
+    firstEventAt: null,
     lastEventAt: null,
     idleTimeoutMs: input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   }),
@@ -72,7 +76,10 @@ export const partitionSupervisorMachine = setup({
     'eventide.batch': {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const sources: Record<string, SourceProgress> = { ...context.sources };
-        let watermark = watermarkOf(sources, event.now, context.idleTimeoutMs);
+        const sourceTopics: Record<string, number> = { ...context.sourceTopics };
+        const firstEventAt = context.firstEventAt ?? event.now;
+        const inputs = { sources, sourceTopics, firstEventAt };
+        let watermark = watermarkOf(inputs, event.now, context.idleTimeoutMs);
         const perQuery = new Map<string, PlacedEvent[]>();
         const letters: DeadLetterRequest[] = [];
         const active: Record<string, true> = { ...context.active };
@@ -99,6 +106,10 @@ export const partitionSupervisorMachine = setup({
             enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, definition } });
           }
           const key = sourceKey(batch.source.topic, batch.source.partition);
+          if (sourceTopics[batch.source.topic] !== batch.source.partitions) {
+            sourceTopics[batch.source.topic] = batch.source.partitions;
+            watermark = watermarkOf(inputs, event.now, context.idleTimeoutMs);
+          }
           let placed = perQuery.get(queryId);
           if (placed === undefined) perQuery.set(queryId, (placed = []));
           for (const matched of batch.events) {
@@ -106,11 +117,11 @@ export const partitionSupervisorMachine = setup({
             const source = sources[key];
             if (source === undefined || matched.timestamp > source.maxEventTime || source.seenAt !== event.now) {
               sources[key] = { maxEventTime: Math.max(matched.timestamp, source?.maxEventTime ?? NO_WATERMARK), seenAt: event.now };
-              watermark = watermarkOf(sources, event.now, context.idleTimeoutMs);
+              watermark = watermarkOf(inputs, event.now, context.idleTimeoutMs);
             }
           }
         }
-        enqueue.assign({ sources, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
+        enqueue.assign({ sources, sourceTopics, firstEventAt, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
         for (const [queryId, events] of perQuery) {
           enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark, nextOffset: event.nextOffset } satisfies QueryMessage);
         }
@@ -119,7 +130,7 @@ export const partitionSupervisorMachine = setup({
     },
     'eventide.tick': {
       actions: enqueueActions(({ context, event, enqueue }) => {
-        const watermark = watermarkOf(context.sources, event.now, context.idleTimeoutMs);
+        const watermark = watermarkOf(context, event.now, context.idleTimeoutMs);
         const quiet = context.lastEventAt === null || event.now - context.lastEventAt >= context.idleTimeoutMs;
         for (const queryId of Object.keys(context.active)) {
           const query = context.queries[queryId];

@@ -18,8 +18,31 @@ export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
 
 export const sourceKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
-/** The watermark over the sources that are not idle at `now`; with every source idle, the highest of them. */
-export function watermarkOf(sources: Readonly<Record<string, SourceProgress>>, now: number, idleTimeoutMs: number): number {
+/** What the watermark is computed from. */
+export interface WatermarkInputs {
+  readonly sources: Readonly<Record<string, SourceProgress>>;
+  /** Partition counts of the source topics, as the matched events declare them. */
+  readonly sourceTopics: Readonly<Record<string, number>>;
+  /** Clock time of the first event on this partition: sources never heard from hold the watermark back until they are idle too. */
+  readonly firstEventAt: number | null;
+}
+
+/**
+ * The watermark over the sources that are not idle at `now`; with every
+ * source idle, the highest of them. A source never heard from counts as
+ * active (holding the watermark at nothing) until `idleTimeoutMs` after the
+ * partition's first event.
+ */
+export function watermarkOf(inputs: WatermarkInputs, now: number, idleTimeoutMs: number): number {
+  const { sources, sourceTopics, firstEventAt } = inputs;
+  if (firstEventAt === null) return NO_WATERMARK;
+  if (now - firstEventAt < idleTimeoutMs) {
+    for (const topic in sourceTopics) {
+      for (let partition = 0; partition < sourceTopics[topic]!; partition++) {
+        if (sources[sourceKey(topic, partition)] === undefined) return NO_WATERMARK;
+      }
+    }
+  }
   let active = Number.MAX_SAFE_INTEGER;
   let anyActive = false;
   let highest = NO_WATERMARK;

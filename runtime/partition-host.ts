@@ -241,7 +241,7 @@ export class PartitionHost {
   }
 
   #createActor(restored: HostedState | null): void {
-    const input: PartitionInput = { ...this.stage.machineInput, stage: this.stage.name, partition: this.partition, now: this.#context.clock.now() };
+    const input: PartitionInput = { ...this.stage.machineInput, stage: this.stage.name, partition: this.partition, inputPartitions: this.#context.partitionsOf(this.stage.input.topic) ?? 0, now: this.#context.clock.now() };
     const actor = createActor(this.stage.machine, {
       input,
       ...(restored === null ? {} : { snapshot: restored.machine as never }),

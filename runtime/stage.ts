@@ -13,6 +13,8 @@ import { ConfigError } from '../protocols/errors.ts';
 export interface PartitionInput {
   readonly stage: string;
   readonly partition: number;
+  /** How many partitions the input topic has. */
+  readonly inputPartitions: number;
   /** The runtime clock's time when the actor was created. */
   readonly now: number;
 }

@@ -30,7 +30,8 @@ export interface MatchedEvent {
 export interface MatchedEventBatch {
   readonly v: 1;
   readonly queryId: string;
-  readonly source: { readonly topic: string; readonly partition: number };
+  /** Where the events came from; `partitions` is the source topic's partition count, so the consumer knows every source it must wait for. */
+  readonly source: { readonly topic: string; readonly partition: number; readonly partitions: number };
   readonly events: readonly MatchedEvent[];
 }
 
@@ -41,7 +42,7 @@ export function encodeMatchedEventBatch(batch: MatchedEventBatch): Buffer {
     JSON.stringify({
       v: 1,
       queryId,
-      source: { topic: source.topic, partition: source.partition },
+      source: { topic: source.topic, partition: source.partition, partitions: source.partitions },
       events: events.map(({ offset, index, timestamp, attributes }) => ({ offset, index, timestamp, attributes })),
     }),
     'utf8',
@@ -71,7 +72,7 @@ export function decodeMatchedEventBatch(bytes: Buffer): MatchedEventBatch {
   return {
     v: 1,
     queryId,
-    source: { topic: source.string('topic', { nonEmpty: true }), partition: source.integer('partition') },
+    source: { topic: source.string('topic', { nonEmpty: true }), partition: source.integer('partition'), partitions: source.integer('partitions', 1) },
     events,
   };
 }

@@ -9,7 +9,7 @@ const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/p
 const batch: MatchedEventBatch = {
   v: 1,
   queryId: 'shop-views_1',
-  source: { topic: 'events.raw', partition: 3 },
+  source: { topic: 'events.raw', partition: 3, partitions: 6 },
   events: [
     { offset: 1041, index: 0, timestamp: 1700000000000, attributes: { appName: 'shop', country: 'US', duration: 0.3 } },
     { offset: 1041, index: 2, timestamp: 1700000001500, attributes: { appName: 'shop', country: 'FR', duration: 1.25, referrer: null } },
@@ -69,7 +69,7 @@ test('round-trips any valid batch', (t) => {
   const matched = fc.record({
     v: fc.constant(1 as const),
     queryId: fc.string({ minLength: 1 }),
-    source: fc.record({ topic: fc.string({ minLength: 1 }), partition: fc.nat(1000) }),
+    source: fc.record({ topic: fc.string({ minLength: 1 }), partition: fc.nat(1000), partitions: fc.integer({ min: 1, max: 1000 }) }),
     events: fc.array(fc.record({ offset: fc.nat(), index: fc.nat(), timestamp: fc.nat(), attributes }), { maxLength: 10 }),
   });
   fc.assert(

@@ -1,0 +1,167 @@
+/**
+ * A query pipeline on the memory transport for tests: topics, queries, raw
+ * batches in, decoded results out, and nodes that can be stopped, crashed
+ * and added.
+ */
+import type { Event, AttributeValue } from '../../protocols/event.ts';
+import { encodeEventBatch } from '../../protocols/event-batch/index.ts';
+import { encodeQueryRecord } from '../../protocols/query-record/index.ts';
+import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
+import { decodeDeadLetter, type DeadLetter } from '../../protocols/dead-letter/index.ts';
+import type { ConsumedRecord, Transport } from '../../protocols/transport.ts';
+import { MemoryLog, memoryTransport, type MemoryTransport, type MemoryTransportOptions } from '../../runtime/memory/index.ts';
+import { ManualClock } from '../../runtime/clock.ts';
+import { createNode, type EventideNode } from '../../runtime/node.ts';
+import { pipelineStages, queriesTable, type PipelineOptions, type Role } from '../../pipeline/stages.ts';
+import { pipelineTopics, TOPICS } from '../../pipeline/topics.ts';
+
+export const T0 = 1_700_000_040_000;
+
+export interface FixtureQuery {
+  readonly id: string;
+  readonly nrql: string;
+  readonly ttlMs?: number;
+}
+
+/** Reads a whole topic (committed records) from every partition. */
+export async function readTopic(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
+  const reader = transport.reader();
+  const [start, end] = await Promise.all([reader.startOffsets(topic), reader.endOffsets(topic, 'read_committed')]);
+  const records: ConsumedRecord[] = [];
+  for (const [partition, until] of end) {
+    const from = start.get(partition) ?? 0;
+    if (until <= from) continue;
+    for await (const chunk of reader.read({ topic, partition, offset: from }, until, { isolation: 'read_committed' })) records.push(...chunk);
+  }
+  return records;
+}
+
+/** Polls `condition` until it holds, failing with `describe()` after `timeoutMs` of real time. */
+export async function waitFor(condition: () => Promise<boolean> | boolean, describe: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export class PipelineFixture {
+  readonly log = new MemoryLog();
+  readonly clock = new ManualClock(T0);
+  readonly admin: MemoryTransport;
+  readonly nodes: { node: EventideNode; transport: MemoryTransport }[] = [];
+  readonly options: PipelineOptions;
+  readonly errors: unknown[] = [];
+
+  constructor(options: PipelineOptions = {}) {
+    this.options = { idleTimeoutMs: 10_000, snapshotEveryMs: 5000, ...options };
+    this.admin = memoryTransport(this.log, { clientId: 'admin' });
+  }
+
+  async createTopics(partitions = 3, matchedPartitions = 4): Promise<void> {
+    await this.admin.admin().createTopics(pipelineTopics({ partitions, matchedPartitions }));
+  }
+
+  async addQueries(queries: readonly FixtureQuery[]): Promise<void> {
+    await this.admin.producer().send(
+      queries.map((query) => ({
+        topic: TOPICS.queries,
+        partition: 0,
+        key: query.id,
+        value: encodeQueryRecord({ v: 1, id: query.id, nrql: query.nrql, createdAt: this.clock.now(), expiresAt: this.clock.now() + (query.ttlMs ?? 3_600_000) }),
+      })),
+    );
+  }
+
+  async cancelQuery(id: string): Promise<void> {
+    await this.admin.producer().send([{ topic: TOPICS.queries, partition: 0, key: id, value: null }]);
+  }
+
+  /** Writes events as raw batches of `batchSize`, event i to partition `i % partitions` keeping each partition in time order. */
+  async produceEvents(events: readonly Event[], partitions = 3, batchSize = 25): Promise<void> {
+    const perPartition: Event[][] = Array.from({ length: partitions }, () => []);
+    events.forEach((event, i) => perPartition[i % partitions]!.push(event));
+    const records = [];
+    for (let partition = 0; partition < partitions; partition++) {
+      const list = perPartition[partition]!;
+      for (let from = 0; from < list.length; from += batchSize) {
+        records.push({ topic: TOPICS.raw, partition, value: encodeEventBatch(list.slice(from, from + batchSize), { gzip: from % 2 === 0 }) });
+      }
+    }
+    await this.admin.producer().send(records);
+  }
+
+  async produceRaw(partition: number, value: Buffer | null): Promise<void> {
+    await this.admin.producer().send([{ topic: TOPICS.raw, partition, value }]);
+  }
+
+  async startNode(roles: readonly Role[] = ['parse', 'match', 'aggregate'], transportOptions: Omit<MemoryTransportOptions, 'onError'> = {}): Promise<{ node: EventideNode; transport: MemoryTransport }> {
+    const transport = memoryTransport(this.log, { ...transportOptions, onError: (error) => this.errors.push(error) });
+    const node = createNode({ transport, group: 'test', nodeId: `node-${this.nodes.length}`, stages: pipelineStages(roles, this.options), tables: [queriesTable], clock: this.clock });
+    const entry = { node, transport };
+    this.nodes.push(entry);
+    await node.start();
+    return entry;
+  }
+
+  /** The node dies: nothing more is written by it, its partitions move to the others. */
+  crash(entry: { node: EventideNode; transport: MemoryTransport }): void {
+    entry.node.abandon();
+    entry.transport.crash();
+  }
+
+  async results(): Promise<WindowResult[]> {
+    return (await readTopic(this.admin, TOPICS.results)).map((record) => decodeWindowResult(record.value!));
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    return (await readTopic(this.admin, TOPICS.deadletter)).map((record) => decodeDeadLetter(record.value!));
+  }
+
+  /** Advances the clock in ticks until `condition` holds (windows close on idle ticks). */
+  async advanceUntil(condition: () => Promise<boolean>, describe: () => string, stepMs = 1000, maxMs = 30 * 60_000): Promise<void> {
+    for (let elapsed = 0; !(await condition()); elapsed += stepMs) {
+      if (elapsed > maxMs) throw new Error(`clock advanced ${maxMs} ms without: ${describe()}`);
+      await this.clock.advance(stepMs);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const { node } of this.nodes) if (node.state === 'running') await node.stop();
+    await Promise.all(this.nodes.map(({ transport }) => transport.close()));
+    await this.admin.close();
+  }
+}
+
+/** A deterministic pseudo-random generator (mulberry32), so every test sees the same events. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Events in time order over `spanMs`, of two types, with app, country and duration attributes. */
+export function generateEvents(count: number, spanMs: number, seed = 1): Event[] {
+  const random = seededRandom(seed);
+  const apps = ['shop', 'blog', 'api'];
+  const countries = ['DE', 'US', 'FR', 'JP'];
+  return Array.from({ length: count }, (_, i) => {
+    const attributes: Record<string, AttributeValue> = {
+      appName: apps[Math.floor(random() * apps.length)]!,
+      country: countries[Math.floor(random() * countries.length)]!,
+      duration: Math.round(random() * 2000) / 1000,
+    };
+    return { eventType: random() < 0.6 ? 'PageView' : 'Transaction', timestamp: T0 + Math.floor((i * spanMs) / count), attributes };
+  });
+}
+
+/** A canonical string of a result (order of keys fixed), for comparing sets of results. */
+export function resultKey(result: Pick<WindowResult, 'queryId' | 'windowStart' | 'facet'>): string {
+  return `${result.queryId}|${result.windowStart}|${JSON.stringify(result.facet)}`;
+}
