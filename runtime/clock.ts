@@ -6,7 +6,7 @@ import type { Clock } from '../protocols/clock.ts';
 
 export type { Clock } from '../protocols/clock.ts';
 
-/** The wall clock, with real timers that do not keep the process alive. */
+/** The wall clock. Periodic timers do not keep the process alive; a sleep does (someone is waiting for it). */
 export const systemClock: Clock = {
   now: () => Date.now(),
   every(intervalMs, callback) {
@@ -14,7 +14,7 @@ export const systemClock: Clock = {
     timer.unref();
     return () => clearInterval(timer);
   },
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
 interface ManualTimer {
