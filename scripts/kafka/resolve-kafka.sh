@@ -40,7 +40,7 @@ case "$version" in
     ;;
 esac
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/eventide-kafka-pom.XXXXXX")"
+work="$(mktemp -d "${TMPDIR:-/tmp}/eventide-mvn-kafka.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cat >"$work/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">

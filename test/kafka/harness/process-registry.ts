@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,6 +41,8 @@ export function removeStaleClusters(): void {
     const dir = join(tmpdir(), entry);
     const owner = Number(readOr(join(dir, 'owner.pid'), '0'));
     if (owner > 0 && isAlive(owner)) continue;
+    // A folder without its owner file may be one another process is creating right now.
+    if (owner === 0 && Date.now() - modifiedAt(dir) < 60_000) continue;
     destroyClusterDir(dir);
   }
 }
@@ -91,6 +93,14 @@ function readOr(path: string, fallback: string): string {
     return readFileSync(path, 'utf8').trim();
   } catch {
     return fallback;
+  }
+}
+
+function modifiedAt(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

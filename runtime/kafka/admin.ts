@@ -1,0 +1,132 @@
+import kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { TopicConfigError } from '../../protocols/errors.ts';
+import type { GroupDescription, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
+import { decodeMember, generationOf } from './group-protocol.ts';
+import { hasKafkaErrorType, translated } from './kafka-errors.ts';
+import type { LazyClient } from './lazy-client.ts';
+
+const { ConfigResourceTypes } = kafkajs as unknown as { ConfigResourceTypes: { TOPIC: number } };
+
+/**
+ * Waits until every partition of a new topic has a leader. kafkajs's own
+ * `waitForLeaders` gives up when a broker's metadata does not know the topic
+ * yet (UNKNOWN_TOPIC_OR_PARTITION), which KRaft brokers answer for a moment.
+ */
+async function waitForLeaders(admin: Admin, spec: TopicSpec): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [spec.name] });
+      const partitions = topics[0]?.partitions ?? [];
+      if (partitions.length === spec.partitions && partitions.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new TopicConfigError(`createTopics: ${spec.name} has no leader for every partition after 30 s`, { cause: last });
+}
+
+/** Topic and group administration through one kafkajs admin client. */
+export class KafkaAdmin implements TransportAdmin {
+  readonly #admin: LazyClient<Admin>;
+
+  constructor(admin: LazyClient<Admin>) {
+    this.#admin = admin;
+  }
+
+  async createTopics(topics: readonly TopicSpec[]): Promise<string[]> {
+    return translated('createTopics', async () => {
+      const admin = await this.#admin.get();
+      const existing = new Set(await admin.listTopics());
+      const created: string[] = [];
+      for (const spec of topics.filter((t) => !existing.has(t.name))) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: false,
+            topics: [
+              {
+                topic: spec.name,
+                numPartitions: spec.partitions,
+                configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+              },
+            ],
+          });
+          created.push(spec.name);
+          await waitForLeaders(admin, spec);
+        } catch (error) {
+          // Another node created it meanwhile: not ours to report.
+          if (!hasKafkaErrorType(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+        }
+      }
+      return created;
+    });
+  }
+
+  async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    return translated('describeTopics', async () => {
+      const admin = await this.#admin.get();
+      const existing = new Set(await admin.listTopics());
+      const present = names.filter((name) => existing.has(name));
+      if (present.length === 0) return [];
+      const metadata = await admin.fetchTopicMetadata({ topics: present });
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      });
+      return present.map((name) => {
+        const resource = configs.resources.find((r) => r.resourceName === name);
+        const entries = (resource?.configEntries ?? []).filter((entry) => entry.configValue !== null);
+        return {
+          name,
+          partitions: metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0,
+          configs: Object.fromEntries(entries.map((entry) => [entry.configName, entry.configValue])),
+        };
+      });
+    });
+  }
+
+  async listTopics(): Promise<string[]> {
+    return translated('listTopics', async () => (await this.#admin.get()).listTopics());
+  }
+
+  async fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+    return translated('fetchCommittedOffsets', async () => {
+      const admin = await this.#admin.get();
+      const [answer] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = (answer?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+      return new Map(committed.map((p) => [p.partition, Number(p.offset)]));
+    });
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    return translated('describeGroup', async () => {
+      const admin = await this.#admin.get();
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups.find((g) => g.groupId === groupId);
+      const members = (group?.members ?? []).map((m) => decodeMember(m.memberId, m.memberMetadata, m.memberAssignment));
+      return { groupId, generation: generationOf(members), members: members.map(({ estimatedGeneration: _, ...member }) => member) };
+    });
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    await translated('deleteTopics', async () => {
+      const admin = await this.#admin.get();
+      const existing = new Set(await admin.listTopics());
+      const present = names.filter((name) => existing.has(name));
+      if (present.length === 0) return;
+      await admin.deleteTopics({ topics: present });
+      // Deletion is committed to the metadata log before every broker's cache
+      // forgets the topic; wait so a following listTopics agrees.
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const left = new Set(await admin.listTopics());
+        if (!present.some((name) => left.has(name))) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new TopicConfigError(`deleteTopics: ${present.join(', ')} still listed after 30 s`);
+    });
+  }
+}

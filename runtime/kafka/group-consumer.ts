@@ -1,0 +1,215 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { IllegalTransitionError, NotAssignedError } from '../../protocols/errors.ts';
+import type {
+  GroupConsumer,
+  GroupConsumerHandlers,
+  GroupConsumerOptions,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../../protocols/transport.ts';
+import { diffAssignments, fromTopicMap, partitionKey } from './assignment-diff.ts';
+import type { KafkaGroupTimings } from './kafka-config.ts';
+import { translated } from './kafka-errors.ts';
+import { PartitionDelivery } from './partition-delivery.ts';
+import { stickyAssigner } from './sticky-assigner.ts';
+
+/** How the member reports handler failures; the member goes on. */
+export type HandlerErrorSink = (error: unknown, context: { groupId: string; handler: string }) => void;
+
+/**
+ * A member of a consumer group on kafkajs.
+ *
+ * Lifecycle: created → connected → running → stopped; `run` once.
+ *
+ * kafkajs rebalances eagerly and awaits no callback, so at every `GROUP_JOIN`
+ * (synchronously, before kafkajs fetches again) this member:
+ * - compares the new assignment with the previous one: only the difference
+ *   is reported, revocations first, through one queue so callbacks never
+ *   overlap;
+ * - pauses newly assigned partitions until `onPartitionsAssigned` settled, so
+ *   a restore can seek before any record is delivered;
+ * - seeks retained partitions back to the next undelivered offset, because
+ *   kafkajs restarts them from the committed offset after every rejoin.
+ *
+ * Deliveries go through {@link PartitionDelivery} (one per owned partition):
+ * batches are split to `maxBatchRecords`, stale batches (fetched before a
+ * seek, or while paused) are dropped and refetched, and the member
+ * heartbeats while a slow `onBatch` runs.
+ */
+export class KafkaGroupConsumer implements GroupConsumer {
+  readonly #options: Required<Omit<GroupConsumerOptions, 'metadata'>> & { metadata: Readonly<Record<string, string>> };
+  readonly #consumer: Consumer;
+  readonly #heartbeatIntervalMs: number;
+  readonly #onError: HandlerErrorSink;
+  #state: 'created' | 'connected' | 'running' | 'stopping' | 'stopped' = 'created';
+  #handlers: GroupConsumerHandlers | undefined;
+  #joined = false;
+  #generation = 0;
+  #pendingGeneration = 0;
+  readonly #owned = new Map<string, PartitionDelivery>();
+  /** Pauses and seeks asked for before the first assignment. */
+  readonly #earlyPauses = new Set<string>();
+  readonly #earlySeeks = new Map<string, number>();
+  #callbacks: Promise<void> = Promise.resolve();
+
+  constructor(kafka: Kafka, options: GroupConsumerOptions, timings: KafkaGroupTimings, onError: HandlerErrorSink) {
+    this.#options = {
+      groupId: options.groupId,
+      metadata: options.metadata ?? {},
+      isolation: options.isolation ?? 'read_committed',
+      fromBeginning: options.fromBeginning ?? true,
+      maxBatchRecords: options.maxBatchRecords ?? 1000,
+    };
+    this.#heartbeatIntervalMs = timings.heartbeatIntervalMs ?? 3_000;
+    this.#onError = onError;
+    this.#consumer = kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: this.#options.isolation === 'read_uncommitted',
+      sessionTimeout: timings.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: timings.rebalanceTimeoutMs ?? 60_000,
+      heartbeatInterval: this.#heartbeatIntervalMs,
+      maxWaitTimeInMs: timings.maxWaitTimeMs ?? 500,
+      allowAutoTopicCreation: false,
+      partitionAssigners: [
+        stickyAssigner(() => ({ metadata: this.#options.metadata, owned: this.assignment(), generation: this.#generation })),
+      ],
+    });
+  }
+
+  async connect(): Promise<void> {
+    this.#transition('created', 'connected', 'connect');
+    await translated(`consumer ${this.#options.groupId}: connect`, () => this.#consumer.connect());
+  }
+
+  async run(topics: readonly string[], handlers: GroupConsumerHandlers): Promise<void> {
+    this.#transition('connected', 'running', 'run');
+    this.#handlers = handlers;
+    const { events } = this.#consumer;
+    this.#consumer.on(events.RECEIVED_UNSUBSCRIBED_TOPICS, ({ payload }) => {
+      this.#pendingGeneration = payload.generationId;
+    });
+    this.#consumer.on(events.GROUP_JOIN, ({ payload }) => this.#handleGroupJoin(fromTopicMap(payload.memberAssignment)));
+    this.#consumer.on(events.CRASH, ({ payload }) => {
+      if (!payload.restart && this.#state === 'running') {
+        this.#onError(payload.error, { groupId: this.#options.groupId, handler: 'kafkajs consumer (stopped)' });
+        this.#handleGroupJoin([]);
+      }
+    });
+    await translated(`consumer ${this.#options.groupId}: run`, async () => {
+      await this.#consumer.subscribe({ topics: [...topics], fromBeginning: this.#options.fromBeginning });
+      await this.#consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 4,
+        eachBatch: (payload) => this.#deliver(payload),
+      });
+    });
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const owned = this.#owned.get(partitionKey(tp));
+      if (owned !== undefined) owned.pauseByOwner();
+      else if (!this.#joined) this.#earlyPauses.add(partitionKey(tp));
+    }
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.#owned.get(partitionKey(tp))?.resumeByOwner();
+      this.#earlyPauses.delete(partitionKey(tp));
+    }
+  }
+
+  seek(position: TopicPartitionOffset): void {
+    const owned = this.#owned.get(partitionKey(position));
+    if (owned !== undefined) return owned.seek(position.offset);
+    if (this.#joined) throw new NotAssignedError(`consumer ${this.#options.groupId} cannot seek ${partitionKey(position)}: not assigned to it`);
+    this.#earlySeeks.set(partitionKey(position), position.offset);
+  }
+
+  async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    for (const tp of offsets) {
+      if (!this.#owned.has(partitionKey(tp))) {
+        throw new NotAssignedError(`consumer ${this.#options.groupId} cannot commit ${partitionKey(tp)}: not assigned to it`);
+      }
+    }
+    await translated(`consumer ${this.#options.groupId}: commitOffsets`, () =>
+      this.#consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
+    );
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.#owned.values()].map((delivery) => delivery.partition);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    const wasRunning = this.#state === 'running';
+    this.#state = 'stopping';
+    if (wasRunning) {
+      for (const delivery of this.#owned.values()) delivery.hold();
+      await this.#callbacks;
+      const revoked = this.assignment();
+      this.#owned.clear();
+      if (revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(revoked));
+    }
+    await this.#consumer.disconnect();
+    this.#state = 'stopped';
+  }
+
+  #handleGroupJoin(partitions: TopicPartition[]): void {
+    if (this.#state !== 'running') return;
+    this.#joined = true;
+    const generation = Math.max(this.#pendingGeneration, this.#generation + 1);
+    this.#generation = generation;
+    const change = diffAssignments(this.assignment(), partitions);
+    for (const tp of change.revoked) {
+      this.#owned.get(partitionKey(tp))?.hold();
+      this.#owned.delete(partitionKey(tp));
+    }
+    for (const tp of change.retained) this.#owned.get(partitionKey(tp))!.rejoined();
+    for (const tp of change.assigned) {
+      const key = partitionKey(tp);
+      const delivery = new PartitionDelivery(this.#consumer, tp, {
+        paused: this.#earlyPauses.has(key),
+        seekTo: this.#earlySeeks.get(key),
+      });
+      this.#owned.set(key, delivery);
+    }
+    this.#earlyPauses.clear();
+    this.#earlySeeks.clear();
+    const handlers = this.#handlers!;
+    this.#callbacks = this.#callbacks.then(async () => {
+      if (change.revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => handlers.onPartitionsRevoked(change.revoked));
+      if (change.assigned.length > 0) {
+        await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation));
+      }
+      for (const tp of change.assigned) this.#owned.get(partitionKey(tp))?.open();
+    });
+  }
+
+  async #deliver(payload: EachBatchPayload): Promise<void> {
+    const delivery = this.#owned.get(partitionKey(payload.batch));
+    if (delivery === undefined || this.#state !== 'running') return;
+    await delivery.deliver(payload, {
+      maxBatchRecords: this.#options.maxBatchRecords,
+      heartbeatIntervalMs: this.#heartbeatIntervalMs,
+      onBatch: (batch) => this.#callHandler('onBatch', () => this.#handlers!.onBatch(batch)),
+      stillOwned: () => this.#owned.get(partitionKey(payload.batch)) === delivery && this.#state === 'running',
+    });
+  }
+
+  async #callHandler(handler: string, call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      this.#onError(error, { groupId: this.#options.groupId, handler });
+    }
+  }
+
+  #transition(from: 'created' | 'connected', to: 'connected' | 'running', doing: string): void {
+    if (this.#state !== from) throw new IllegalTransitionError(`consumer ${this.#options.groupId} is ${this.#state}; cannot ${doing}`);
+    this.#state = to;
+  }
+}

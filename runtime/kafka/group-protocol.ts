@@ -1,0 +1,105 @@
+import kafkajs from 'kafkajs';
+import type { GroupMember, TopicPartition } from '../../protocols/transport.ts';
+
+const { AssignerProtocol } = kafkajs;
+
+/**
+ * What eventide's members tell each other through the group protocol, and
+ * how `describeGroup` reads it back.
+ *
+ * - Member metadata (JoinGroup): the kafkajs `MemberMetadata` whose
+ *   `userData` is JSON `{ v: 1, metadata, owned, generation }`: the node's
+ *   metadata, the partitions it owned and the last generation it saw, so the
+ *   leader's sticky assignor keeps partitions where they are.
+ * - Member assignment (SyncGroup): the kafkajs `MemberAssignment` plus one
+ *   entry under {@link GENERATION_MARKER}, a name no Kafka topic can have.
+ *   kafkajs drops assigned topics the member did not subscribe to, but first
+ *   emits `RECEIVED_UNSUBSCRIBED_TOPICS` with the coordinator's generation id:
+ *   the only place kafkajs 2.2.4 exposes the generation before it starts
+ *   fetching, since `GROUP_JOIN` lacks it. Its `userData` carries the leader's
+ *   estimate of the generation (one more than the highest a member reported),
+ *   for `describeGroup`, whose protocol answer has no generation.
+ */
+export const GENERATION_MARKER = 'eventide:generation';
+
+/** The protocol name of eventide's assignor; every member must offer it. */
+export const ASSIGNOR_NAME = 'EventideSticky';
+export const ASSIGNOR_VERSION = 1;
+
+/** What a member publishes when it joins. */
+export interface MemberUserData {
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly owned: readonly TopicPartition[];
+  readonly generation: number;
+}
+
+export function encodeMemberMetadata(topics: readonly string[], data: MemberUserData): Buffer {
+  const userData = Buffer.from(JSON.stringify({ v: 1, ...data }), 'utf8');
+  return AssignerProtocol.MemberMetadata.encode({ version: ASSIGNOR_VERSION, topics: [...topics], userData });
+}
+
+/** Decodes a member's metadata; members of other clients decode to empty metadata. */
+export function decodeMemberMetadata(buffer: Buffer | null | undefined): MemberUserData & { topics: string[] } {
+  const empty = { metadata: {}, owned: [], generation: 0, topics: [] as string[] };
+  if (buffer === null || buffer === undefined || buffer.length === 0) return empty;
+  try {
+    const decoded = AssignerProtocol.MemberMetadata.decode(buffer);
+    if (decoded === null) return empty;
+    const data = parseJson(decoded.userData);
+    return {
+      topics: decoded.topics,
+      metadata: isStringRecord(data?.metadata) ? data.metadata : {},
+      owned: Array.isArray(data?.owned) ? data.owned.filter(isTopicPartition) : [],
+      generation: typeof data?.generation === 'number' ? data.generation : 0,
+    };
+  } catch {
+    return empty;
+  }
+}
+
+export function encodeMemberAssignment(partitions: readonly TopicPartition[], estimatedGeneration: number): Buffer {
+  const assignment: Record<string, number[]> = { [GENERATION_MARKER]: [] };
+  for (const tp of partitions) (assignment[tp.topic] ??= []).push(tp.partition);
+  const userData = Buffer.from(JSON.stringify({ v: 1, generation: estimatedGeneration }), 'utf8');
+  return AssignerProtocol.MemberAssignment.encode({ version: ASSIGNOR_VERSION, assignment, userData });
+}
+
+export function decodeMemberAssignment(buffer: Buffer | null | undefined): { partitions: TopicPartition[]; estimatedGeneration: number } {
+  if (buffer === null || buffer === undefined || buffer.length === 0) return { partitions: [], estimatedGeneration: 0 };
+  const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
+  if (decoded === null) return { partitions: [], estimatedGeneration: 0 };
+  const partitions = Object.entries(decoded.assignment)
+    .filter(([topic]) => topic !== GENERATION_MARKER)
+    .flatMap(([topic, list]) => (list as number[]).map((partition) => ({ topic, partition })));
+  const data = parseJson(decoded.userData);
+  return { partitions, estimatedGeneration: typeof data?.generation === 'number' ? data.generation : 0 };
+}
+
+/** A member as `describeGroup` reports it, with the leader's generation estimate. */
+export function decodeMember(memberId: string, metadata: Buffer, assignment: Buffer): GroupMember & { estimatedGeneration: number } {
+  const { partitions, estimatedGeneration } = decodeMemberAssignment(assignment);
+  return { memberId, metadata: decodeMemberMetadata(metadata).metadata, assignment: partitions, estimatedGeneration };
+}
+
+export function generationOf(members: ReadonlyArray<{ estimatedGeneration: number }>): number {
+  return members.reduce((highest, m) => Math.max(highest, m.estimatedGeneration), 0);
+}
+
+function parseJson(buffer: Buffer | null | undefined): Record<string, unknown> | undefined {
+  if (buffer === null || buffer === undefined || buffer.length === 0) return undefined;
+  try {
+    const value: unknown = JSON.parse(buffer.toString('utf8'));
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return value !== null && typeof value === 'object' && Object.values(value).every((v) => typeof v === 'string');
+}
+
+function isTopicPartition(value: unknown): value is TopicPartition {
+  const tp = value as TopicPartition;
+  return tp !== null && typeof tp === 'object' && typeof tp.topic === 'string' && Number.isInteger(tp.partition);
+}

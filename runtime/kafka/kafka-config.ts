@@ -1,0 +1,87 @@
+import kafkajs from 'kafkajs';
+import type { Kafka, KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+/** Severity of a kafkajs log line, as eventide names it. */
+export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** Where kafkajs's own log lines go. */
+export type KafkaLogSink = (level: KafkaLogLevel, namespace: string, message: string, extra: Record<string, unknown>) => void;
+
+/** Group timings of every consumer the transport creates (Kafka's consumer settings). */
+export interface KafkaGroupTimings {
+  /** @default 30000 */
+  readonly sessionTimeoutMs?: number;
+  /** @default 60000 */
+  readonly rebalanceTimeoutMs?: number;
+  /** How often a member heartbeats, and so how soon it notices a rebalance. @default 3000 */
+  readonly heartbeatIntervalMs?: number;
+  /** How long a fetch waits for records; bounds the latency of resume and seek. @default 500 */
+  readonly maxWaitTimeMs?: number;
+}
+
+/**
+ * Configuration of {@link kafkaTransport}. `ssl` and `sasl` pass through to
+ * kafkajs unchanged.
+ *
+ * @example
+ * kafkaTransport({ brokers: ['kafka-1:9092'], clientId: 'eventide-node-a', ssl: true,
+ *   sasl: { mechanism: 'scram-sha-512', username: 'eventide', password: process.env.KAFKA_PASSWORD! } });
+ */
+export interface KafkaTransportConfig {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: string[];
+  /** @default 'eventide' */
+  readonly clientId?: string;
+  /** TLS: `true` for the system's CAs, or Node TLS options. */
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: SASLOptions;
+  /** @default 10000 */
+  readonly connectionTimeoutMs?: number;
+  /** @default 30000 */
+  readonly requestTimeoutMs?: number;
+  readonly group?: KafkaGroupTimings;
+  /**
+   * Receives kafkajs's warnings and errors (its info lines are dropped).
+   * @default `console.warn` / `console.error` with a `kafkajs` prefix
+   */
+  readonly log?: KafkaLogSink;
+}
+
+/** Lines kafkajs logs as warnings on purpose-built paths of this transport; see group-protocol.ts. */
+const EXPECTED_WARNINGS = [/received unsubscribed topics/i];
+
+/** A kafkajs client with eventide's defaults and quiet logging. */
+export function createKafkaClient(config: KafkaTransportConfig): Kafka {
+  const sink = config.log ?? defaultSink;
+  const toSink: logCreator = () => ({ namespace, level, log }) => {
+    const { message, ...extra } = log;
+    if (level === logLevel.WARN && EXPECTED_WARNINGS.some((pattern) => pattern.test(message))) return;
+    sink(levelName(level), namespace, message, extra);
+  };
+  const options: KafkaConfig = {
+    clientId: config.clientId ?? 'eventide',
+    brokers: config.brokers,
+    ssl: config.ssl,
+    sasl: config.sasl,
+    connectionTimeout: config.connectionTimeoutMs ?? 10_000,
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.WARN,
+    logCreator: toSink,
+  };
+  return new KafkaClient(options);
+}
+
+function levelName(level: number): KafkaLogLevel {
+  if (level <= logLevel.ERROR) return 'error';
+  if (level === logLevel.WARN) return 'warn';
+  return level === logLevel.INFO ? 'info' : 'debug';
+}
+
+const defaultSink: KafkaLogSink = (level, namespace, message) => {
+  const line = `kafkajs ${namespace}: ${message}`;
+  if (level === 'error') console.error(line);
+  else console.warn(line);
+};

@@ -1,0 +1,107 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type {
+  GroupConsumer,
+  GroupConsumerOptions,
+  PartitionReader,
+  Producer,
+  TransactionalProducer,
+  Transport,
+  TransportAdmin,
+} from '../../protocols/transport.ts';
+import { KafkaAdmin } from './admin.ts';
+import { EndOffsets } from './end-offsets.ts';
+import { KafkaGroupConsumer } from './group-consumer.ts';
+import { createKafkaClient, type KafkaTransportConfig } from './kafka-config.ts';
+import { LazyClient } from './lazy-client.ts';
+import { KafkaPartitionReader } from './partition-reader.ts';
+import { KafkaProducer } from './producer.ts';
+import { KafkaTransactionalProducer } from './transactional-producer.ts';
+
+/**
+ * The Kafka transport: the `Transport` contract on kafkajs against a real
+ * cluster. Clients connect on first use; `close` disconnects every client
+ * the transport handed out.
+ *
+ * @example
+ * const transport = kafkaTransport({ brokers: ['127.0.0.1:9092'], clientId: 'node-a' });
+ * await transport.admin().createTopics([{ name: 'events.raw', partitions: 6 }]);
+ * await transport.producer().send([{ topic: 'events.raw', partition: 0, value: Buffer.from('{}') }]);
+ * await transport.close();
+ */
+export function kafkaTransport(config: KafkaTransportConfig): Transport {
+  return new KafkaTransport(config);
+}
+
+class KafkaTransport implements Transport {
+  readonly kind = 'kafka';
+  readonly #kafka: Kafka;
+  readonly #config: KafkaTransportConfig;
+  readonly #admin: LazyClient<Admin>;
+  readonly #offsets: EndOffsets;
+  readonly #closers = new Set<() => Promise<void>>();
+  #reader: KafkaPartitionReader | undefined;
+  #adminFacade: KafkaAdmin | undefined;
+
+  constructor(config: KafkaTransportConfig) {
+    this.#config = config;
+    this.#kafka = createKafkaClient(config);
+    this.#admin = new LazyClient(this.#kafka.admin());
+    this.#offsets = new EndOffsets(this.#kafka, this.#admin);
+  }
+
+  admin(): TransportAdmin {
+    return (this.#adminFacade ??= new KafkaAdmin(this.#admin));
+  }
+
+  producer(): Producer {
+    const producer = new KafkaProducer(
+      this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    );
+    return this.#track(producer, () => producer.disconnect());
+  }
+
+  transactionalProducer(transactionalId: string): TransactionalProducer {
+    const producer = new KafkaTransactionalProducer(
+      transactionalId,
+      this.#kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    );
+    return this.#track(producer, () => producer.disconnect());
+  }
+
+  consumer(options: GroupConsumerOptions): GroupConsumer {
+    const consumer = new KafkaGroupConsumer(this.#kafka, options, this.#config.group ?? {}, (error, context) =>
+      this.#reportHandlerError(error, `group ${context.groupId}, ${context.handler}`),
+    );
+    return this.#track(consumer, () => consumer.disconnect());
+  }
+
+  reader(): PartitionReader {
+    if (this.#reader === undefined) {
+      const reader = new KafkaPartitionReader(this.#kafka, this.#offsets, this.#config.group ?? {}, (error, context) =>
+        this.#reportHandlerError(error, `follower of ${context.topic}, ${context.handler}`),
+      );
+      this.#reader = this.#track(reader, () => reader.close());
+    }
+    return this.#reader;
+  }
+
+  async close(): Promise<void> {
+    const closers = [...this.#closers];
+    this.#closers.clear();
+    this.#reader = undefined;
+    await Promise.allSettled(closers.map((close) => close()));
+    await Promise.allSettled([this.#offsets.close(), this.#admin.disconnect()]);
+  }
+
+  #track<T>(client: T, close: () => Promise<void>): T {
+    this.#closers.add(close);
+    return client;
+  }
+
+  #reportHandlerError(error: unknown, where: string): void {
+    const sink = this.#config.log;
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (sink !== undefined) sink('error', 'eventide.kafka', `handler failed in ${where}: ${message}`, {});
+    else console.error(`eventide kafka transport: handler failed in ${where}: ${message}`);
+  }
+}

@@ -1,0 +1,37 @@
+import kafkajs from 'kafkajs';
+import type { Producer as KafkaJsProducer } from 'kafkajs';
+import type { ProducedRecord, Producer } from '../../protocols/transport.ts';
+import { translated } from './kafka-errors.ts';
+import { LazyClient } from './lazy-client.ts';
+import { toTopicMessages } from './records.ts';
+
+const { CompressionTypes } = kafkajs;
+
+/**
+ * A non-transactional, idempotent producer. `send` writes all its records in
+ * one gzip-compressed `sendBatch` (grouped by topic) and resolves once every
+ * in-sync replica has them (acks=-1). It connects on first use.
+ */
+export class KafkaProducer implements Producer {
+  readonly #producer: LazyClient<KafkaJsProducer>;
+
+  constructor(producer: KafkaJsProducer) {
+    this.#producer = new LazyClient(producer);
+  }
+
+  async connect(): Promise<void> {
+    await translated('producer connect', () => this.#producer.get());
+  }
+
+  async send(records: readonly ProducedRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await translated('send', async () => {
+      const producer = await this.#producer.get();
+      await producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages: toTopicMessages(records) });
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.#producer.disconnect();
+  }
+}

@@ -1,0 +1,67 @@
+import type { PartitionAssigner } from 'kafkajs';
+import type { TopicPartition } from '../../protocols/transport.ts';
+import { assignSticky } from '../memory/sticky-assignment.ts';
+import {
+  ASSIGNOR_NAME,
+  ASSIGNOR_VERSION,
+  decodeMemberMetadata,
+  encodeMemberAssignment,
+  encodeMemberMetadata,
+  type MemberUserData,
+} from './group-protocol.ts';
+
+/**
+ * A kafkajs partition assigner that is sticky (the same algorithm as the
+ * memory transport: members keep what they own while balance allows, only
+ * the surplus moves) and that publishes each member's metadata through the
+ * group. `self` is read at every join, so it reports the member's current
+ * ownership and last generation.
+ *
+ * @example
+ * kafka.consumer({ groupId, partitionAssigners: [stickyAssigner(() => ({ metadata, owned, generation }))] });
+ */
+export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
+  return ({ cluster }) => ({
+    name: ASSIGNOR_NAME,
+    version: ASSIGNOR_VERSION,
+
+    async assign({ members, topics }) {
+      const decoded = members.map((m) => ({ memberId: m.memberId, ...decodeMemberMetadata(m.memberMetadata) }));
+      const partitions: TopicPartition[] = topics.flatMap((topic) =>
+        cluster.findTopicPartitionMetadata(topic).map((p) => ({ topic, partition: p.partitionId })),
+      );
+      // A member that was expelled may still claim what it lost: the claim
+      // from the member that saw the newest generation wins.
+      const newestFirst = [...decoded].sort((a, b) => b.generation - a.generation);
+      const claimed = new Set<string>();
+      const claims = new Map(
+        newestFirst.map((m) => [
+          m.memberId,
+          m.owned.filter((tp) => {
+            const key = `${tp.topic}:${tp.partition}`;
+            if (claimed.has(key)) return false;
+            claimed.add(key);
+            return true;
+          }),
+        ]),
+      );
+      const assignment = assignSticky(
+        decoded.map((m) => ({
+          memberId: m.memberId,
+          topics: new Set(m.topics.length > 0 ? m.topics : topics),
+          owned: claims.get(m.memberId) ?? [],
+        })),
+        partitions,
+      );
+      const estimatedGeneration = decoded.reduce((highest, m) => Math.max(highest, m.generation), 0) + 1;
+      return decoded.map((m) => ({
+        memberId: m.memberId,
+        memberAssignment: encodeMemberAssignment(assignment.get(m.memberId) ?? [], estimatedGeneration),
+      }));
+    },
+
+    protocol({ topics }) {
+      return { name: ASSIGNOR_NAME, metadata: encodeMemberMetadata(topics, self()) };
+    },
+  });
+}
