@@ -1,9 +1,19 @@
 /**
  * The `eventide` command line.
  */
+import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
+import { isEventideError, QuerySyntaxError } from '../../protocols/errors.ts';
+import { ROLES, type Role } from '../../pipeline/stages.ts';
+import { TOPICS } from '../../pipeline/topics.ts';
+import { LoadGenerator } from '../../pipeline/load-generator.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type LogLevel } from './logging.ts';
+import { connect, resolveConnection, withConnectionFlags, type ConnectionFlags } from './connection.ts';
+import { checkTopics, createTopics } from './topics.ts';
+import { addQuery, cancelQuery, listQueries, parseDuration } from './queries.ts';
+import { clusterStatus, printResults } from './observe.ts';
+import { runNodeCommand } from './node-command.ts';
 
 const positiveInteger = (value: string): number => {
   const parsed = Number(value);
@@ -44,4 +54,168 @@ program
     process.exit(0);
   });
 
-await program.parseAsync(process.argv);
+const roles = (value: string): Role[] => {
+  const list = value.split(',').map((role) => role.trim()) as Role[];
+  for (const role of list) if (!ROLES.includes(role)) throw new InvalidArgumentError(`unknown role '${role}' (use ${ROLES.join(', ')})`);
+  return list;
+};
+
+const write = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Runs a cluster command with a transport, closing it afterwards. */
+async function withCluster<T>(flags: ConnectionFlags, run: (transport: ReturnType<typeof connect>, group: string) => Promise<T>): Promise<T> {
+  const connection = resolveConnection(flags);
+  const transport = connect(connection, 'eventide-cli');
+  try {
+    return await run(transport, connection.group);
+  } finally {
+    await transport.close();
+  }
+}
+
+withConnectionFlags(program.command('node'))
+  .description('join an actor cluster and run stages (parse and match together run fused)')
+  .option('--roles <list>', 'parse,match,aggregate', roles, [...ROLES])
+  .option('--node-id <id>', 'this node\'s name in the cluster', `${hostname()}-${process.pid}`)
+  .option('--inspect <host:port>', 'serve /metrics and /status here (loopback by default)')
+  .option('--snapshot-every <duration>', 'snapshot aggregate partitions this often', '5s')
+  .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .action(async (options: ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; snapshotEvery: string; logLevel: LogLevel }) => {
+    await runNodeCommand({
+      connection: resolveConnection(options),
+      roles: options.roles,
+      nodeId: options.nodeId,
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      snapshotEveryMs: parseDuration(options.snapshotEvery),
+      logger: createLogger(options.logLevel),
+      progress: process.stderr,
+    });
+  });
+
+const topics = program.command('topics').description('create or verify the pipeline\'s topics');
+for (const verb of ['create', 'check'] as const) {
+  withConnectionFlags(topics.command(verb))
+    .description(verb === 'create' ? 'create every topic that is missing, with the right partitions and configs' : 'report every topic that is missing or misconfigured')
+    .option('--partitions <n>', 'partitions of the event topics (default 6)', positiveInteger)
+    .option('--matched-partitions <n>', 'partitions of events.matched and snapshots', positiveInteger)
+    .option('--replication-factor <n>', 'replication factor', positiveInteger)
+    .action(async (options: ConnectionFlags & { partitions?: number; matchedPartitions?: number; replicationFactor?: number }) => {
+      const layout = {
+        ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+        ...(options.matchedPartitions === undefined ? {} : { matchedPartitions: options.matchedPartitions }),
+        ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
+      };
+      const problems = await withCluster(options, async (transport) => {
+        if (verb === 'check') return checkTopics(transport.admin(), layout);
+        const { created, problems } = await createTopics(transport.admin(), layout);
+        write(created.length === 0 ? 'every topic exists already' : `created: ${created.join(', ')}`);
+        return problems;
+      });
+      for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
+      if (problems.length > 0) process.exit(1);
+      if (verb === 'check') write('topics ok');
+    });
+}
+
+const query = program.command('query').description('register, list and cancel queries');
+withConnectionFlags(query.command('add <nrql>'))
+  .description('register a query (it lives --ttl, at most 1h unless renewed)')
+  .option('--ttl <duration>', 'time to live, e.g. 10m or 1h', '1h')
+  .option('--id <id>', 'the query id (default: random)')
+  .action(async (nrql: string, options: ConnectionFlags & { ttl: string; id?: string }) => {
+    const record = await withCluster(options, (transport) => addQuery(transport, nrql, { ttlMs: parseDuration(options.ttl), now: Date.now(), ...(options.id ? { id: options.id } : {}) }));
+    write(`${record.id} registered until ${new Date(record.expiresAt).toISOString()}`);
+  });
+withConnectionFlags(query.command('list'))
+  .description('the registered queries')
+  .action(async (options: ConnectionFlags) => {
+    const queries = await withCluster(options, (transport) => listQueries(transport));
+    const now = Date.now();
+    for (const q of queries) write(`${q.id}  ${q.expiresAt > now ? `expires in ${Math.round((q.expiresAt - now) / 1000)}s` : 'expired'}  ${q.nrql}`);
+    if (queries.length === 0) write('no queries');
+  });
+withConnectionFlags(query.command('cancel <id>'))
+  .description('cancel a query: its complete windows are published, the rest flagged incomplete')
+  .action(async (id: string, options: ConnectionFlags) => {
+    const cancelled = await withCluster(options, (transport) => cancelQuery(transport, id));
+    if (!cancelled) {
+      process.stderr.write(`error: no query ${id} (eventide query list shows them)\n`);
+      process.exit(1);
+    }
+    write(`${id} cancelled`);
+  });
+
+withConnectionFlags(program.command('produce'))
+  .description('write realistic raw event batches to events.raw at a given rate')
+  .option('--rate <events>', 'events per second', positiveInteger, 1000)
+  .option('--duration <seconds>', 'stop after this many seconds', positiveInteger, 60)
+  .option('--batch-size <events>', 'events per raw batch', positiveInteger, 100)
+  .action(async (options: ConnectionFlags & { rate: number; duration: number; batchSize: number }) => {
+    await withCluster(options, async (transport) => {
+      const [topic] = await transport.admin().describeTopics([TOPICS.raw]);
+      if (topic === undefined) throw new Error(`topic '${TOPICS.raw}' does not exist: run eventide topics create`);
+      const producer = transport.producer();
+      await producer.connect();
+      const generator = new LoadGenerator({ batchSize: options.batchSize }, Date.now());
+      const started = Date.now();
+      let events = 0;
+      let partition = 0;
+      while (Date.now() - started < options.duration * 1000) {
+        const due = Math.floor(((Date.now() - started) / 1000) * options.rate) - events;
+        const batches = Math.floor(due / options.batchSize);
+        if (batches > 0) {
+          const records = Array.from({ length: batches }, () => {
+            partition = (partition + 1) % topic.partitions;
+            return { topic: TOPICS.raw, partition, value: generator.batch(Date.now()).value };
+          });
+          await producer.send(records);
+          events += batches * options.batchSize;
+        } else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await producer.disconnect();
+      write(`produced ${events} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+  });
+
+withConnectionFlags(program.command('results'))
+  .description('print published window results')
+  .option('--follow', 'keep printing new results')
+  .option('--query <id>', 'only this query')
+  .action(async (options: ConnectionFlags & { follow?: boolean; query?: string }) => {
+    const connection = resolveConnection(options);
+    const transport = connect(connection, 'eventide-cli');
+    const stop = await printResults(transport, { follow: options.follow === true, write, ...(options.query ? { queryId: options.query } : {}) });
+    if (!options.follow) {
+      await transport.close();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await stop();
+    await transport.close();
+  });
+
+withConnectionFlags(program.command('status'))
+  .description('nodes, partitions per node, lag per partition, age of the newest snapshot')
+  .action(async (options: ConnectionFlags) => {
+    const status = await withCluster(options, (transport, group) => clusterStatus(transport, group, Date.now()));
+    write(`nodes: ${status.nodes.size}`);
+    for (const [nodeId, node] of status.nodes) write(`  ${nodeId}  stages ${node.stages.join(',')}${node.metadata.inspect ? `  inspect ${node.metadata.inspect}` : ''}`);
+    write('partitions:');
+    for (const p of status.partitions) {
+      const age = p.snapshotAgeMs === null ? '' : `  snapshot ${(p.snapshotAgeMs / 1000).toFixed(1)}s old`;
+      write(`  ${p.stage}[${p.partition}]  owner ${p.owner ?? '-'}  offset ${p.committed ?? '-'}/${p.end}  lag ${p.lag ?? '-'}${age}`);
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof QuerySyntaxError || isEventideError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,69 @@
+/**
+ * How CLI commands reach a cluster: brokers, TLS and SASL from flags,
+ * environment variables (`EVENTIDE_*`) and an optional JSON config file, in
+ * that order of precedence.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { SASLOptions } from 'kafkajs';
+import { ConfigError } from '../../protocols/errors.ts';
+import type { Transport } from '../../protocols/transport.ts';
+import { kafkaTransport } from '../kafka/index.ts';
+
+export interface ConnectionFlags {
+  readonly brokers?: string;
+  readonly group?: string;
+  readonly config?: string;
+  readonly ssl?: boolean;
+  readonly saslMechanism?: string;
+  readonly saslUsername?: string;
+  readonly saslPassword?: string;
+}
+
+export interface Connection {
+  readonly brokers: string[];
+  readonly group: string;
+  readonly ssl: boolean;
+  readonly sasl?: SASLOptions;
+}
+
+/** Adds the connection flags to a command. */
+export function withConnectionFlags(command: Command): Command {
+  return command
+    .option('--brokers <list>', 'bootstrap brokers, host:port[,host:port] (env EVENTIDE_BROKERS)')
+    .option('--group <name>', 'the cluster name; stage groups are <group>.<stage> (env EVENTIDE_GROUP)')
+    .option('--config <file>', 'a JSON file with brokers, group, ssl, sasl (env EVENTIDE_CONFIG)')
+    .option('--ssl', 'connect with TLS (env EVENTIDE_SSL=1)')
+    .option('--sasl-mechanism <name>', 'plain, scram-sha-256 or scram-sha-512 (env EVENTIDE_SASL_MECHANISM)')
+    .option('--sasl-username <name>', '(env EVENTIDE_SASL_USERNAME)')
+    .option('--sasl-password <secret>', '(env EVENTIDE_SASL_PASSWORD; prefer the variable)');
+}
+
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
+  const file = flags.config ?? env.EVENTIDE_CONFIG;
+  let fromFile: Partial<{ brokers: string | string[]; group: string; ssl: boolean; sasl: { mechanism: string; username: string; password: string } }> = {};
+  if (file !== undefined) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const brokersText = flags.brokers ?? env.EVENTIDE_BROKERS ?? (Array.isArray(fromFile.brokers) ? fromFile.brokers.join(',') : fromFile.brokers);
+  if (brokersText === undefined || brokersText.trim() === '') throw new ConfigError('no brokers: pass --brokers host:port, set EVENTIDE_BROKERS, or name them in --config');
+  const brokers = brokersText.split(',').map((broker) => broker.trim()).filter(Boolean);
+  for (const broker of brokers) if (!/^[^:\s]+:\d+$/.test(broker)) throw new ConfigError(`broker '${broker}' is not host:port`);
+  const group = flags.group ?? env.EVENTIDE_GROUP ?? fromFile.group ?? 'eventide';
+  const ssl = flags.ssl ?? (env.EVENTIDE_SSL === '1' || env.EVENTIDE_SSL === 'true' ? true : (fromFile.ssl ?? false));
+  const mechanism = flags.saslMechanism ?? env.EVENTIDE_SASL_MECHANISM ?? fromFile.sasl?.mechanism;
+  if (mechanism === undefined) return { brokers, group, ssl };
+  if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new ConfigError(`SASL mechanism '${mechanism}' is not plain, scram-sha-256 or scram-sha-512`);
+  const username = flags.saslUsername ?? env.EVENTIDE_SASL_USERNAME ?? fromFile.sasl?.username;
+  const password = flags.saslPassword ?? env.EVENTIDE_SASL_PASSWORD ?? fromFile.sasl?.password;
+  if (username === undefined || password === undefined) throw new ConfigError(`SASL ${mechanism} needs a username and a password`);
+  return { brokers, group, ssl, sasl: { mechanism, username, password } as SASLOptions };
+}
+
+export function connect(connection: Connection, clientId: string): Transport {
+  return kafkaTransport({ brokers: connection.brokers, clientId, ssl: connection.ssl, ...(connection.sasl ? { sasl: connection.sasl } : {}) });
+}

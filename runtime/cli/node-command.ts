@@ -1,0 +1,65 @@
+/**
+ * `eventide node`: join the actor cluster with some roles, until SIGINT or
+ * SIGTERM, which write a final snapshot of every partition and leave cleanly.
+ */
+import type { Logger } from '../logger.ts';
+import { createNode } from '../node.ts';
+import { pipelineStages, queriesTable, type Role } from '../../pipeline/stages.ts';
+import { connect, type Connection } from './connection.ts';
+import { serveNode } from './node-server.ts';
+
+export interface NodeCommandOptions {
+  readonly connection: Connection;
+  readonly roles: readonly Role[];
+  readonly nodeId: string;
+  readonly inspect?: string;
+  readonly snapshotEveryMs: number;
+  readonly logger: Logger;
+  readonly progress: NodeJS.WriteStream;
+}
+
+export async function runNodeCommand(options: NodeCommandOptions): Promise<void> {
+  const { logger, connection } = options;
+  const transport = connect(connection, `eventide-${options.nodeId}`);
+  const showBar = options.progress.isTTY === true;
+  let lastLogged = 0;
+  const node = createNode({
+    transport,
+    group: connection.group,
+    nodeId: options.nodeId,
+    stages: pipelineStages(options.roles, { snapshotEveryMs: options.snapshotEveryMs }),
+    tables: [queriesTable],
+    logger,
+    metadata: options.inspect === undefined ? {} : { inspect: options.inspect },
+    onTableProgress: (table, read, total) => {
+      if (showBar) {
+        const width = 30;
+        const done = total === 0 ? width : Math.round((read / total) * width);
+        options.progress.write(`\r${table} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${read}/${total}${read >= total ? '\n' : ''}`);
+      } else if (read === total || Date.now() - lastLogged > 2000) {
+        lastLogged = Date.now();
+        logger.info({ table, read, total }, 'reading table');
+      }
+    },
+  });
+  const server = options.inspect === undefined ? null : await serveNode(node, options.inspect);
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: final snapshots, then leaving the cluster');
+    try {
+      await node.stop();
+      await transport.close();
+      server?.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: String(error) }, 'stopping failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await node.start();
+  logger.info({ group: connection.group, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
+}

@@ -1,0 +1,101 @@
+/**
+ * `eventide results` and `eventide status`: what the cluster published and
+ * how it is doing, read from Kafka as any client would.
+ */
+import type { Transport } from '../../protocols/transport.ts';
+import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
+import { SnapshotLogReader } from '../../protocols/snapshot/index.ts';
+import { TOPICS } from '../../pipeline/topics.ts';
+
+export function formatResult(result: WindowResult): string {
+  const window = `${new Date(result.windowStart).toISOString()} +${(result.windowEnd - result.windowStart) / 1000}s`;
+  const facet = result.facet === null ? '' : ` [${result.facet.join(', ')}]`;
+  const values = Object.entries(result.values).map(([label, value]) => `${label}=${value ?? 'null'}`).join(' ');
+  return `${result.queryId} ${window}${facet} ${values}${result.complete ? '' : ' (incomplete)'}`;
+}
+
+/** Prints every result (of one query if given); with `follow`, keeps printing new ones until stopped. */
+export async function printResults(transport: Transport, options: { follow: boolean; queryId?: string; write: (line: string) => void }): Promise<() => Promise<void>> {
+  const reader = transport.reader();
+  const follower = await reader.follow(TOPICS.results, {
+    onRecords: (records) => {
+      for (const record of records) {
+        if (record.value === null) continue;
+        const result = decodeWindowResult(record.value);
+        if (options.queryId === undefined || result.queryId === options.queryId) options.write(formatResult(result));
+      }
+    },
+  });
+  await follower.caughtUp;
+  if (!options.follow) await follower.stop();
+  return () => follower.stop();
+}
+
+export interface PartitionStatus {
+  readonly stage: string;
+  readonly partition: number;
+  readonly owner: string | null;
+  readonly committed: number | null;
+  readonly end: number;
+  readonly lag: number | null;
+  readonly snapshotAgeMs: number | null;
+}
+
+export interface ClusterStatus {
+  readonly nodes: Map<string, { metadata: Record<string, string>; stages: string[] }>;
+  readonly partitions: PartitionStatus[];
+}
+
+const STAGE_INPUTS: Readonly<Record<string, string>> = { ingest: TOPICS.raw, parse: TOPICS.raw, match: TOPICS.parsed, aggregate: TOPICS.matched };
+
+export async function clusterStatus(transport: Transport, group: string, now: number): Promise<ClusterStatus> {
+  const admin = transport.admin();
+  const reader = transport.reader();
+  const nodes = new Map<string, { metadata: Record<string, string>; stages: string[] }>();
+  const partitions: PartitionStatus[] = [];
+  const snapshotTimes = await newestSnapshotTimes(transport);
+  for (const [stage, topic] of Object.entries(STAGE_INPUTS)) {
+    const groupId = `${group}.${stage}`;
+    const description = await admin.describeGroup(groupId);
+    if (description.members.length === 0 && stage !== 'aggregate' && stage !== 'ingest') continue;
+    const owners = new Map<number, string>();
+    for (const member of description.members) {
+      const nodeId = member.metadata.nodeId ?? member.memberId;
+      const node = nodes.get(nodeId) ?? { metadata: { ...member.metadata }, stages: [] };
+      node.stages.push(stage);
+      nodes.set(nodeId, node);
+      for (const tp of member.assignment) if (tp.topic === topic) owners.set(tp.partition, nodeId);
+    }
+    const [committed, end] = await Promise.all([admin.fetchCommittedOffsets(groupId, topic), reader.endOffsets(topic, 'read_committed')]);
+    if (description.members.length === 0 && committed.size === 0) continue;
+    for (const [partition, endOffset] of [...end].sort(([a], [b]) => a - b)) {
+      const position = committed.get(partition) ?? null;
+      const takenAt = stage === 'aggregate' ? snapshotTimes.get(partition) : undefined;
+      partitions.push({
+        stage,
+        partition,
+        owner: owners.get(partition) ?? null,
+        committed: position,
+        end: endOffset,
+        lag: position === null ? null : Math.max(0, endOffset - position),
+        snapshotAgeMs: takenAt === undefined ? null : now - takenAt,
+      });
+    }
+  }
+  return { nodes, partitions };
+}
+
+async function newestSnapshotTimes(transport: Transport): Promise<Map<number, number>> {
+  const reader = transport.reader();
+  const times = new Map<number, number>();
+  const [start, end] = await Promise.all([reader.startOffsets(TOPICS.snapshots), reader.endOffsets(TOPICS.snapshots, 'read_committed')]);
+  for (const [partition, until] of end) {
+    const from = start.get(partition) ?? 0;
+    if (until <= from) continue;
+    const log = new SnapshotLogReader({ stage: 'aggregate' });
+    for await (const chunk of reader.read({ topic: TOPICS.snapshots, partition, offset: from }, until)) for (const record of chunk) log.add(record);
+    const latest = log.latest();
+    if (latest !== null) times.set(partition, latest.meta.takenAt);
+  }
+  return times;
+}
