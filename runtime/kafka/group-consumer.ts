@@ -51,6 +51,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   readonly #earlyPauses = new Set<string>();
   readonly #earlySeeks = new Map<string, number>();
   #callbacks: Promise<void> = Promise.resolve();
+  #firstJoin: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(kafka: Kafka, options: GroupConsumerOptions, timings: KafkaGroupTimings, onError: HandlerErrorSink) {
     this.#options = {
@@ -89,7 +90,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.#pendingGeneration = payload.generationId;
     });
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) => this.#handleGroupJoin(fromTopicMap(payload.memberAssignment)));
+    // kafkajs's run() returns early when its first join fails and it restarts
+    // (a coordinator still loading): the member has joined only at GROUP_JOIN.
+    const joined = new Promise<void>((resolve, reject) => (this.#firstJoin = { resolve, reject }));
+    joined.catch(() => undefined);
     this.#consumer.on(events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.#firstJoin?.reject(payload.error);
       if (!payload.restart && this.#state === 'running') {
         this.#onError(payload.error, { groupId: this.#options.groupId, handler: 'kafkajs consumer (stopped)' });
         this.#handleGroupJoin([]);
@@ -103,6 +109,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
         partitionsConsumedConcurrently: 4,
         eachBatch: (payload) => this.#deliver(payload),
       });
+      await joined;
     });
   }
 
@@ -161,6 +168,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   #handleGroupJoin(partitions: TopicPartition[]): void {
     if (this.#state !== 'running') return;
     this.#joined = true;
+    this.#firstJoin?.resolve();
     const generation = Math.max(this.#pendingGeneration, this.#generation + 1);
     this.#generation = generation;
     const change = diffAssignments(this.assignment(), partitions);

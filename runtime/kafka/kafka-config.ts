@@ -50,16 +50,30 @@ export interface KafkaTransportConfig {
   readonly log?: KafkaLogSink;
 }
 
-/** Lines kafkajs logs as warnings on purpose-built paths of this transport; see group-protocol.ts. */
-const EXPECTED_WARNINGS = [/received unsubscribed topics/i];
+/**
+ * kafkajs lines that describe normal operation, not trouble: the generation
+ * marker of group-protocol.ts, rebalances, protocol errors it retries
+ * (CONCURRENT_TRANSACTIONS, COORDINATOR_LOAD_IN_PROGRESS...) and the restarts
+ * that follow a retriable crash. They pass to a configured `log` sink as
+ * 'info', and are dropped by the default one.
+ */
+const ROUTINE = [
+  /received unsubscribed topics/i,
+  /group is rebalancing, re-joining/i,
+  /^Response \w+\(key: \d+, version: \d+\)$/,
+  /^Restarting the consumer in/,
+  /^Failed to send messages: The producer attempted to update a transaction while another concurrent operation/,
+  /^Crash: KafkaJS\w+: The coordinator is (loading|not available)/,
+  /^Crash: KafkaJS\w+: This is not the correct coordinator/,
+];
 
 /** A kafkajs client with eventide's defaults and quiet logging. */
 export function createKafkaClient(config: KafkaTransportConfig): Kafka {
   const sink = config.log ?? defaultSink;
   const toSink: logCreator = () => ({ namespace, level, log }) => {
     const { message, ...extra } = log;
-    if (level === logLevel.WARN && EXPECTED_WARNINGS.some((pattern) => pattern.test(message))) return;
-    sink(levelName(level), namespace, message, extra);
+    const routine = ROUTINE.some((pattern) => pattern.test(message));
+    sink(routine ? 'info' : levelName(level), namespace, message, extra);
   };
   const options: KafkaConfig = {
     clientId: config.clientId ?? 'eventide',
@@ -81,6 +95,7 @@ function levelName(level: number): KafkaLogLevel {
 }
 
 const defaultSink: KafkaLogSink = (level, namespace, message) => {
+  if (level !== 'error' && level !== 'warn') return;
   const line = `kafkajs ${namespace}: ${message}`;
   if (level === 'error') console.error(line);
   else console.warn(line);
