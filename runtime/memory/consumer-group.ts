@@ -79,9 +79,7 @@ export class ConsumerGroup {
   /** Schedules a rebalance; resolves when no more are pending. */
   requestRebalance(): Promise<void> {
     this.#rebalanceRequested = true;
-    this.#rebalancing ??= this.#rebalanceUntilStable().finally(() => {
-      this.#rebalancing = null;
-    });
+    this.#rebalancing ??= this.#rebalanceUntilStable();
     return this.#rebalancing;
   }
 
@@ -129,9 +127,16 @@ export class ConsumerGroup {
   }
 
   async #rebalanceUntilStable(): Promise<void> {
-    while (this.#rebalanceRequested) {
-      this.#rebalanceRequested = false;
-      await this.#rebalanceOnce();
+    // Cleared in the same tick as the last check of the flag: a request that
+    // arrives after it starts a new loop instead of being left unserved.
+    // (Each round awaits, so this never runs before `requestRebalance` stored it.)
+    try {
+      while (this.#rebalanceRequested) {
+        this.#rebalanceRequested = false;
+        await this.#rebalanceOnce();
+      }
+    } finally {
+      this.#rebalancing = null;
     }
   }
 

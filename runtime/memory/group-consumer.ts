@@ -39,6 +39,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
   readonly #untrack: () => void;
   #state: ConsumerState = 'created';
   #group: ConsumerGroup | null = null;
+  #leaving: Promise<void> = Promise.resolve();
   #handlers: GroupConsumerHandlers | null = null;
   #died!: () => void;
   readonly #diedPromise = new Promise<void>((resolve) => (this.#died = resolve));
@@ -104,13 +105,14 @@ export class MemoryGroupConsumer implements GroupConsumer {
 
   async disconnect(): Promise<void> {
     this.#untrack();
-    if (this.#state !== 'running') {
-      if (this.#state === 'created') this.#state = 'stopped';
-      return;
+    if (this.#state === 'created') this.#state = 'stopped';
+    if (this.#state === 'running') {
+      this.#state = 'leaving';
+      this.#leaving = this.#group!.leave(this.#memberId).then(() => {
+        this.#state = 'stopped';
+      });
     }
-    this.#state = 'leaving';
-    await this.#group!.leave(this.#memberId);
-    this.#state = 'stopped';
+    await this.#leaving;
   }
 
   #crash(): void {
