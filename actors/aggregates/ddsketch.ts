@@ -6,11 +6,13 @@
  * values are binned by magnitude in a store of their own, and zero is counted
  * apart, so any finite number can be added.
  *
- * The state is plain JSON with sparse bins (`{"-3": 2, "117": 5}`), mutated in
+ * The state is plain JSON with sparse bins (see {@link BinStore}), mutated in
  * place by {@link addToSketch}. Bins are never collapsed: their number grows
  * with the logarithm of the value range (about 115 bins per decade at α = 1%),
  * so a sketch of latencies from 1 µs to 1 hour holds at most ~1,100 bins.
  */
+
+import { addToBin, copyBinStore, emptyBinStore, mergeBinStores, type BinStore } from './bin-store.ts';
 
 /** Relative accuracy of every quantile the sketch returns. */
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
@@ -20,9 +22,9 @@ const INVERSE_LOG_GAMMA = 1 / Math.log(GAMMA);
 
 export interface DDSketchState {
   /** Counts of positive values by bin index. */
-  positive: Record<string, number>;
+  positive: BinStore;
   /** Counts of negative values by the bin index of their magnitude. */
-  negative: Record<string, number>;
+  negative: BinStore;
   zero: number;
   count: number;
   /** Exact extremes, so the 0th and 100th percentiles are exact; null while empty. */
@@ -31,17 +33,15 @@ export interface DDSketchState {
 }
 
 export function emptySketch(): DDSketchState {
-  return { positive: {}, negative: {}, zero: 0, count: 0, min: null, max: null };
+  return { positive: emptyBinStore(), negative: emptyBinStore(), zero: 0, count: 0, min: null, max: null };
 }
 
 /** Adds one finite value, in place. */
 export function addToSketch(sketch: DDSketchState, value: number): void {
   if (value > 0) {
-    const index = Math.ceil(Math.log(value) * INVERSE_LOG_GAMMA);
-    sketch.positive[index] = (sketch.positive[index] ?? 0) + 1;
+    addToBin(sketch.positive, Math.ceil(Math.log(value) * INVERSE_LOG_GAMMA));
   } else if (value < 0) {
-    const index = Math.ceil(Math.log(-value) * INVERSE_LOG_GAMMA);
-    sketch.negative[index] = (sketch.negative[index] ?? 0) + 1;
+    addToBin(sketch.negative, Math.ceil(Math.log(-value) * INVERSE_LOG_GAMMA));
   } else {
     sketch.zero++;
   }
@@ -57,20 +57,19 @@ export function addToSketch(sketch: DDSketchState, value: number): void {
 
 /** A new sketch holding the values of both; the inputs are not changed. */
 export function mergeSketches(a: DDSketchState, b: DDSketchState): DDSketchState {
-  const merged = copySketch(a);
-  for (const index in b.positive) merged.positive[index] = (merged.positive[index] ?? 0) + b.positive[index];
-  for (const index in b.negative) merged.negative[index] = (merged.negative[index] ?? 0) + b.negative[index];
-  merged.zero += b.zero;
-  if (b.count > 0) {
-    merged.min = merged.count === 0 ? b.min : Math.min(merged.min!, b.min!);
-    merged.max = merged.count === 0 ? b.max : Math.max(merged.max!, b.max!);
-  }
-  merged.count += b.count;
-  return merged;
+  const bothSeen = a.count > 0 && b.count > 0;
+  return {
+    positive: mergeBinStores(a.positive, b.positive),
+    negative: mergeBinStores(a.negative, b.negative),
+    zero: a.zero + b.zero,
+    count: a.count + b.count,
+    min: bothSeen ? Math.min(a.min!, b.min!) : (a.min ?? b.min),
+    max: bothSeen ? Math.max(a.max!, b.max!) : (a.max ?? b.max),
+  };
 }
 
 export function copySketch(sketch: DDSketchState): DDSketchState {
-  return { ...sketch, positive: { ...sketch.positive }, negative: { ...sketch.negative } };
+  return { ...sketch, positive: copyBinStore(sketch.positive), negative: copyBinStore(sketch.negative) };
 }
 
 /**
@@ -93,10 +92,11 @@ export function sketchQuantile(sketch: DDSketchState, q: number): number | null 
   let seen = 0;
   let estimate: number | undefined;
   // Ascending order: the largest negative magnitudes first, then zero, then positive bins.
-  for (const index of sortedIndexes(sketch.negative, -1)) {
-    seen += sketch.negative[index];
+  const { negative, positive } = sketch;
+  for (let i = negative.indexes.length - 1; i >= 0; i--) {
+    seen += negative.counts[i];
     if (seen > rank) {
-      estimate = -binValue(index);
+      estimate = -binValue(negative.indexes[i]);
       break;
     }
   }
@@ -105,10 +105,10 @@ export function sketchQuantile(sketch: DDSketchState, q: number): number | null 
     if (seen > rank) estimate = 0;
   }
   if (estimate === undefined) {
-    for (const index of sortedIndexes(sketch.positive, 1)) {
-      seen += sketch.positive[index];
+    for (let i = 0; i < positive.indexes.length; i++) {
+      seen += positive.counts[i];
       if (seen > rank) {
-        estimate = binValue(index);
+        estimate = binValue(positive.indexes[i]);
         break;
       }
     }
@@ -120,10 +120,4 @@ export function sketchQuantile(sketch: DDSketchState, q: number): number | null 
 
 function binValue(index: number): number {
   return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
-}
-
-function sortedIndexes(bins: Record<string, number>, direction: 1 | -1): number[] {
-  return Object.keys(bins)
-    .map(Number)
-    .sort((x, y) => direction * (x - y));
 }

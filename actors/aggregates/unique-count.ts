@@ -6,25 +6,24 @@ export const UNIQUE_COUNT_EXACT_LIMIT = 1000;
 
 /**
  * uniqueCount's state. While at most {@link UNIQUE_COUNT_EXACT_LIMIT} distinct
- * values were seen it holds them (`exact`, keyed by type-tagged value so `'5'`
- * and `5` are distinct) and counts exactly; past that it switches for good to
- * 4096 HyperLogLog registers, with a standard error of about 1.6%. Either form
- * merges with the other.
+ * values were seen it holds them, sorted and type-tagged so `'5'` and `5` stay
+ * distinct, and counts exactly; past that it switches for good to 4096
+ * HyperLogLog registers, with a standard error of about 1.6%. Either form
+ * merges with the other. The values are a sorted array rather than an object
+ * so that copying is cheap and the state does not depend on arrival order.
  */
 export interface UniqueCountState {
   readonly kind: 'uniqueCount';
-  /** Type-tagged values (`s:shop`, `n:42`, `b:true`) while exact; null once estimating. */
-  exact: Record<string, 1> | null;
-  /** Number of keys in `exact`. */
-  size: number;
+  /** Sorted type-tagged values (`b:true`, `n:42`, `s:shop`) while exact; null once estimating. */
+  exact: string[] | null;
+  /** HyperLogLog registers once estimating; null while exact. */
   registers: number[] | null;
 }
 
 export function emptyUniqueCount(): UniqueCountState {
-  return { kind: 'uniqueCount', exact: {}, size: 0, registers: null };
+  return { kind: 'uniqueCount', exact: [], registers: null };
 }
 
-/** The type-tagged key of a value; the `:` keeps keys clear of Object.prototype names. */
 function keyOf(value: string | number | boolean): string {
   return typeof value === 'string' ? 's:' + value : typeof value === 'number' ? 'n:' + value : 'b:' + value;
 }
@@ -38,50 +37,65 @@ export function addToUniqueCount(state: UniqueCountState, value: AttributeValue 
     return;
   }
   const exact = state.exact!;
-  if (exact[key] === 1) return;
-  exact[key] = 1;
-  state.size++;
-  if (state.size > UNIQUE_COUNT_EXACT_LIMIT) switchToRegisters(state);
+  let low = 0;
+  let high = exact.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (exact[middle] < key) low = middle + 1;
+    else high = middle;
+  }
+  if (exact[low] === key) return;
+  exact.splice(low, 0, key);
+  if (exact.length > UNIQUE_COUNT_EXACT_LIMIT) switchToRegisters(state);
 }
 
 function switchToRegisters(state: UniqueCountState): void {
   state.registers = registersOf(state);
   state.exact = null;
-  state.size = 0;
 }
 
 function registersOf(state: UniqueCountState): number[] {
   if (state.registers !== null) return state.registers.slice();
   const registers = emptyRegisters();
-  for (const key in state.exact) addToRegisters(registers, key);
+  for (const key of state.exact!) addToRegisters(registers, key);
   return registers;
 }
 
 /** A new state counting the values of both; the inputs are not changed. */
 export function mergeUniqueCounts(a: UniqueCountState, b: UniqueCountState): UniqueCountState {
   if (a.exact !== null && b.exact !== null) {
-    const merged: UniqueCountState = { kind: 'uniqueCount', exact: { ...a.exact }, size: a.size, registers: null };
-    for (const key in b.exact) {
-      if (merged.exact![key] === 1) continue;
-      merged.exact![key] = 1;
-      merged.size++;
-    }
-    if (merged.size > UNIQUE_COUNT_EXACT_LIMIT) switchToRegisters(merged);
+    const merged: UniqueCountState = { kind: 'uniqueCount', exact: mergeSorted(a.exact, b.exact), registers: null };
+    if (merged.exact!.length > UNIQUE_COUNT_EXACT_LIMIT) switchToRegisters(merged);
     return merged;
   }
-  return { kind: 'uniqueCount', exact: null, size: 0, registers: mergeRegisters(registersOf(a), registersOf(b)) };
+  return { kind: 'uniqueCount', exact: null, registers: mergeRegisters(registersOf(a), registersOf(b)) };
+}
+
+/** The sorted union of two sorted arrays without duplicates. */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) merged.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) merged.push(b[j++]);
+    else {
+      merged.push(a[i++]);
+      j++;
+    }
+  }
+  return merged;
 }
 
 export function copyUniqueCount(state: UniqueCountState): UniqueCountState {
   return {
     kind: 'uniqueCount',
-    exact: state.exact === null ? null : { ...state.exact },
-    size: state.size,
+    exact: state.exact === null ? null : state.exact.slice(),
     registers: state.registers === null ? null : state.registers.slice(),
   };
 }
 
 /** The number of distinct values: exact, or a rounded HyperLogLog estimate. */
 export function uniqueCountValue(state: UniqueCountState): number {
-  return state.registers === null ? state.size : Math.round(estimateCardinality(state.registers));
+  return state.registers === null ? state.exact!.length : Math.round(estimateCardinality(state.registers));
 }

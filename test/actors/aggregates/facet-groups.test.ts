@@ -1,4 +1,6 @@
 import test from 'ava';
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
 import { addToFacetGroups, emptyFacetGroups, finalize } from '../../../actors/aggregates/index.ts';
 import type { AttributeValue } from '../../../protocols/event.ts';
 import { parseQuery } from '../../../protocols/nrql/index.ts';
@@ -87,4 +89,35 @@ test('no events returns the same groups', (t) => {
   const query = parseQuery('SELECT count(*) FROM T');
   const groups = emptyFacetGroups();
   t.is(addToFacetGroups(query, groups, []), groups);
+});
+
+test('facet keys are the JSON of the values, escaping included', (t) => {
+  const query = parseQuery('SELECT count(*) FROM T FACET name');
+  const groups = addToFacetGroups(query, emptyFacetGroups(), eventsOf({ name: 'say "hi"\n' }, { name: true }, { name: 1.5 }));
+  t.deepEqual(Object.keys(groups.groups), [JSON.stringify(['say "hi"\n']), '[true]', '[1.5]']);
+});
+
+const facetEvents = fc.array(
+  fc.record({ host: fc.constantFrom('a', 'b', 'c', 'd', 1, null), region: fc.constantFrom('eu', 'us'), d: fc.integer({ min: -5, max: 5 }) }, { requiredKeys: ['d'] }),
+  { maxLength: 60 },
+);
+
+test('property: adding events in batches of any size gives the same groups as adding them at once', (t) => {
+  const query = parseQuery('SELECT count(*), sum(d), uniqueCount(region), percentile(d, 50) FROM T FACET host, region LIMIT 4');
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(facetEvents, fc.integer({ min: 1, max: 10 }), (list, batchSize) => {
+        const all = addToFacetGroups(query, emptyFacetGroups(), eventsOf(...list));
+        let batched = emptyFacetGroups();
+        const versions: string[] = [];
+        for (let i = 0; i < list.length; i += batchSize) {
+          versions.push(JSON.stringify(batched));
+          const before = batched;
+          batched = addToFacetGroups(query, batched, eventsOf(...list.slice(i, i + batchSize)));
+          if (JSON.stringify(before) !== versions.at(-1)) return false; // an earlier version changed
+        }
+        return isDeepStrictEqual(JSON.parse(JSON.stringify(batched)), JSON.parse(JSON.stringify(all)));
+      }),
+    ),
+  );
 });

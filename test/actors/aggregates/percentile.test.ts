@@ -61,11 +61,17 @@ test('a single value is every percentile exactly; an empty sketch has none', (t)
   t.is(sketchQuantile(sketch, 0.5), 0.123);
 });
 
-test('bins are sparse in JSON: a sketch of 100k values spanning two decades has a few hundred bins', (t) => {
+test('bins are sparse in JSON: a sketch of 100k values spanning two decades has a few hundred bins, sorted', (t) => {
   const sketch = emptySketch();
   for (let i = 0; i < 100_000; i++) addToSketch(sketch, 1 + (i % 100));
-  t.true(Object.keys(sketch.positive).length < 300);
+  t.true(sketch.positive.indexes.length < 300);
   t.true(JSON.stringify(sketch).length < 5_000);
+  t.deepEqual(sketch.positive.indexes, [...sketch.positive.indexes].sort((a, b) => a - b));
+  const far = emptySketch();
+  for (const v of [0.001, 0.001, 1e6, -5]) addToSketch(far, v);
+  t.is(far.positive.indexes.length, 2, 'only occupied bins are kept, however far apart');
+  t.deepEqual(far.positive.counts, [2, 1]);
+  t.deepEqual(far.negative.counts, [1]);
 });
 
 const value = fc.oneof(
