@@ -33,6 +33,15 @@ export interface FacetGroups {
   readonly otherGroupsSeen: number;
 }
 
+/**
+ * The groups of a window before any event arrived.
+ *
+ * @example
+ * ```ts
+ * let groups = emptyFacetGroups();
+ * groups = addToFacetGroups(definition, groups, batch);
+ * ```
+ */
 export function emptyFacetGroups(): FacetGroups {
   return { groups: {}, other: null, otherGroupsSeen: 0 };
 }
