@@ -62,6 +62,7 @@ const ROUTINE = [
   /group is rebalancing, re-joining/i,
   /^Response \w+\(key: \d+, version: \d+\)$/,
   /^Restarting the consumer in/,
+  /attempted an operation with an old epoch/, // thrown to the caller as ProducerFencedError
   /^Failed to send messages: The producer attempted to update a transaction while another concurrent operation/,
   /^Crash: KafkaJS\w+: The coordinator is (loading|not available)/,
   /^Crash: KafkaJS\w+: This is not the correct coordinator/,

@@ -38,7 +38,7 @@ export async function startContainerCluster(count: 1 | 3): Promise<KafkaTestClus
   const tc = await import('testcontainers');
   const client = await Promise.race([
     tc.getContainerRuntimeClient().catch(() => undefined),
-    new Promise<undefined>((resolve) => setTimeout(resolve, 5_000).unref()),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref()),
   ]);
   if (client === undefined) return undefined;
   const host = client.info.containerRuntime.host;

@@ -62,8 +62,8 @@ export async function startLocalJvmCluster(version: string, count: 1 | 3): Promi
   for (const node of nodes) {
     mkdirSync(join(node.dir, 'data'), { recursive: true });
     writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes, join(node.dir, 'data')));
-    formatStorage(libs, clusterId, node);
   }
+  await Promise.all(nodes.map((node) => formatStorage(libs, clusterId, node)));
   const brokers = nodes.map((n) => `127.0.0.1:${n.brokerPort}`);
   const started = Date.now();
   try {
@@ -97,13 +97,17 @@ export async function startLocalJvmCluster(version: string, count: 1 | 3): Promi
   };
 }
 
-function formatStorage(libs: string, clusterId: string, node: LocalNode): void {
-  const result = spawnSync(
-    javaBinary(),
-    ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`kafka: formatting storage failed: ${result.stdout}${result.stderr}`);
+/** `kafka-storage format`: writes the cluster id and the node's metadata into its data folder. */
+function formatStorage(libs: string, clusterId: string, node: LocalNode): Promise<void> {
+  const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')];
+  return new Promise((resolveFormat, reject) => {
+    const child = spawn(javaBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolveFormat() : reject(new Error(`kafka: formatting storage failed: ${output}`))));
+  });
 }
 
 function launch(libs: string, node: LocalNode): void {
