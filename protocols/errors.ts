@@ -57,6 +57,9 @@ export class TransactionStateError extends EventideError {}
 /** A call to a partition this member does not own (anymore). Recover: drop the partition's work. */
 export class NotAssignedError extends EventideError {}
 
+/** A partition's host was abandoned (crash, fencing, failure): what it had not written yet is dropped. Recover: nothing to do; the next owner restores. */
+export class PartitionAbandonedError extends EventideError {}
+
 /** A topic is missing or has the wrong partitions or configs. Recover: `eventide topics create|check`. */
 export class TopicConfigError extends EventideError {}
 

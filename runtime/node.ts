@@ -143,6 +143,11 @@ export class EventideNode {
     this.#state = 'stopped';
   }
 
+  /** Resolves once every hosted partition handled what it was sent and committed what it wrote (tests, orderly hand-overs). */
+  async idle(): Promise<void> {
+    await Promise.all(this.hosts().map((host) => host.idle()));
+  }
+
   /** The partitions this node hosts now. */
   partitions(): PartitionHostStats[] {
     return this.#runners.flatMap((runner) => runner.stats());

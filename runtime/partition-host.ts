@@ -291,6 +291,12 @@ export class PartitionHost {
     if (this.stage.snapshots !== undefined && this.lifecycle.is('running', 'revoking')) this.#mailbox.post({ kind: 'snapshot', reason });
   }
 
+  /** Resolves once every message posted so far is handled and what it wrote is committed (or the writer failed). */
+  async idle(): Promise<void> {
+    await this.#mailbox.idle();
+    await this.#writer?.flush().catch(() => {});
+  }
+
   /** Final snapshot, everything written, actor stopped. */
   async revoke(): Promise<void> {
     if (this.lifecycle.is('stopped', 'failed')) return this.#stopAfterFailure();
@@ -320,6 +326,7 @@ export class PartitionHost {
   /** Stops without writing anything (the node crashed or was fenced). */
   abandon(): void {
     this.#cancelSnapshotTimer?.();
+    this.#writer?.abandon();
     this.#mailbox.close();
     this.#actor?.stop();
     this.#actor = null;

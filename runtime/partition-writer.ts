@@ -10,7 +10,7 @@
  * job without the earlier ones.
  */
 import type { ProducedRecord, TransactionalProducer } from '../protocols/transport.ts';
-import { isFenced, isRetriable } from '../protocols/errors.ts';
+import { PartitionAbandonedError, isFenced, isRetriable } from '../protocols/errors.ts';
 
 export interface WriteJob {
   /** Records in the order they must appear (outputs, dead letters, publications, markers, snapshot). */
@@ -42,6 +42,8 @@ export class PartitionWriter {
   #running: Promise<void> | null = null;
   #failure: unknown = null;
   #transactions = 0;
+  #abandoned = false;
+  #wakeFromBackOff: (() => void) | null = null;
 
   constructor(options: PartitionWriterOptions) {
     this.#options = options;
@@ -69,6 +71,20 @@ export class PartitionWriter {
     });
   }
 
+  /**
+   * Stops for good without writing anything more: queued jobs are dropped and
+   * a retry waiting out its back-off gives up (the host was abandoned; its
+   * successor restores from what was committed). `onFailed` is not called.
+   */
+  abandon(): void {
+    if (this.#abandoned) return;
+    this.#abandoned = true;
+    this.#failure ??= new PartitionAbandonedError('the partition was abandoned; its writes were dropped');
+    this.#queue = [];
+    this.#queuedRecords = 0;
+    this.#wakeFromBackOff?.();
+  }
+
   /** Resolves once everything queued so far is committed; rejects if the writer failed. */
   async flush(): Promise<void> {
     while (this.#running !== null) await this.#running;
@@ -81,6 +97,7 @@ export class PartitionWriter {
       try {
         await this.#commitWithRetries(jobs);
       } catch (error) {
+        if (this.#abandoned) return;
         this.#failure = error;
         this.#queue = [];
         this.#queuedRecords = 0;
@@ -113,10 +130,21 @@ export class PartitionWriter {
         this.#transactions++;
         return;
       } catch (error) {
-        if (isFenced(error) || !isRetriable(error) || attempt >= attempts) throw error;
-        await this.#options.sleep(100 * 2 ** attempt);
+        if (this.#abandoned || isFenced(error) || !isRetriable(error) || attempt >= attempts) throw error;
+        await this.#backOff(100 * 2 ** attempt);
+        if (this.#abandoned) throw this.#failure;
       }
     }
+  }
+
+  /** Waits before a retry; `abandon` cuts the wait short. */
+  #backOff(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wakeFromBackOff = resolve;
+      void this.#options.sleep(ms).then(resolve);
+    }).finally(() => {
+      this.#wakeFromBackOff = null;
+    });
   }
 
   async #commit(jobs: readonly WriteJob[]): Promise<void> {

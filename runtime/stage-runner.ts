@@ -23,6 +23,8 @@ export class StageRunner {
   readonly #context: StageRunnerContext;
   readonly #logger: Logger;
   readonly #hosts = new Map<number, PartitionHost>();
+  /** Hosts writing their final snapshot; `abandon` must reach them too. */
+  readonly #revoking = new Set<PartitionHost>();
   #consumer: GroupConsumer | null = null;
   #cancelTicks: (() => void) | null = null;
   #rebalances = 0;
@@ -70,15 +72,26 @@ export class StageRunner {
   async stop(): Promise<void> {
     this.#cancelTicks?.();
     await this.#consumer?.disconnect();
-    await Promise.all([...this.#hosts.values()].map((host) => host.revoke()));
+    const hosts = [...this.#hosts.values()];
     this.#hosts.clear();
+    await Promise.all(hosts.map((host) => this.#revoke(host)));
   }
 
-  /** Drops everything without writing (the node died). */
+  /** Drops everything without writing (the node died), including final snapshots under way. */
   abandon(): void {
     this.#cancelTicks?.();
-    for (const host of this.#hosts.values()) host.abandon();
+    for (const host of [...this.#hosts.values(), ...this.#revoking]) host.abandon();
     this.#hosts.clear();
+    this.#revoking.clear();
+  }
+
+  async #revoke(host: PartitionHost): Promise<void> {
+    this.#revoking.add(host);
+    try {
+      await host.revoke();
+    } finally {
+      this.#revoking.delete(host);
+    }
   }
 
   #handleAssignment(consumer: GroupConsumer, partitions: readonly TopicPartition[], generation: number): void {
@@ -113,7 +126,7 @@ export class StageRunner {
       partitions.map(async ({ partition }) => {
         const host = this.#hosts.get(partition);
         this.#hosts.delete(partition);
-        await host?.revoke();
+        if (host !== undefined) await this.#revoke(host);
       }),
     );
   }

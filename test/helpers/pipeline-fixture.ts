@@ -9,6 +9,9 @@ import { encodeQueryRecord } from '../../protocols/query-record/index.ts';
 import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
 import { decodeDeadLetter, type DeadLetter } from '../../protocols/dead-letter/index.ts';
 import type { ConsumedRecord, Transport } from '../../protocols/transport.ts';
+import { encodeMatchedEventBatch, type MatchedEvent } from '../../protocols/matched-events/index.ts';
+import type { FaultPoint } from '../../runtime/memory/node.ts';
+import { partitionForKey } from '../../protocols/partitioner.ts';
 import { MemoryLog, memoryTransport, type MemoryTransport, type MemoryTransportOptions } from '../../runtime/memory/index.ts';
 import { ManualClock } from '../../runtime/clock.ts';
 import { createNode, type EventideNode } from '../../runtime/node.ts';
@@ -16,6 +19,22 @@ import { pipelineStages, queriesTable, type PipelineOptions, type Role } from '.
 import { pipelineTopics, TOPICS } from '../../pipeline/topics.ts';
 
 export const T0 = 1_700_000_040_000;
+
+/** A node of the fixture and its transport. */
+export interface NodeEntry {
+  readonly node: EventideNode;
+  readonly transport: MemoryTransport;
+  readonly roles: readonly Role[];
+}
+
+/** A node that dies just before its `crashAt`-th write operation (see `startCrashingNode`). */
+export interface CrashingNode extends NodeEntry {
+  /** Write operations (send, transaction.send, sendOffsets, commit, commitOffsets) it attempted. */
+  readonly operations: () => number;
+  readonly crashed: () => boolean;
+  /** The operation it died at, if it did. */
+  readonly crashedAt: () => FaultPoint | null;
+}
 
 export interface FixtureQuery {
   readonly id: string;
@@ -49,7 +68,7 @@ export class PipelineFixture {
   readonly log = new MemoryLog();
   readonly clock = new ManualClock(T0);
   readonly admin: MemoryTransport;
-  readonly nodes: { node: EventideNode; transport: MemoryTransport }[] = [];
+  readonly nodes: NodeEntry[] = [];
   readonly options: PipelineOptions;
   readonly errors: unknown[] = [];
 
@@ -95,19 +114,94 @@ export class PipelineFixture {
     await this.admin.producer().send([{ topic: TOPICS.raw, partition, value }]);
   }
 
-  async startNode(roles: readonly Role[] = ['parse', 'match', 'aggregate'], transportOptions: Omit<MemoryTransportOptions, 'onError'> = {}): Promise<{ node: EventideNode; transport: MemoryTransport }> {
+  async startNode(roles: readonly Role[] = ['parse', 'match', 'aggregate'], transportOptions: Omit<MemoryTransportOptions, 'onError'> = {}): Promise<NodeEntry> {
     const transport = memoryTransport(this.log, { ...transportOptions, onError: (error) => this.errors.push(error) });
     const node = createNode({ transport, group: 'test', nodeId: `node-${this.nodes.length}`, stages: pipelineStages(roles, this.options), tables: [queriesTable], clock: this.clock });
-    const entry = { node, transport };
+    const entry = { node, transport, roles };
     this.nodes.push(entry);
     await node.start();
     return entry;
+  }
+
+  /**
+   * Starts a node that crashes (as `crash`) at its `crashAt`-th write
+   * operation, before the operation happens: the operation fails and the
+   * node writes nothing more. `crashAt` beyond what the run needs: it never crashes.
+   */
+  async startCrashingNode(roles: readonly Role[], crashAt: number): Promise<CrashingNode> {
+    let operations = 0;
+    let crashedAt: FaultPoint | null = null;
+    let entry: NodeEntry | null = null;
+    const faults = (operation: FaultPoint): void => {
+      operations++;
+      if (operations !== crashAt) return;
+      crashedAt = operation;
+      if (entry !== null) this.crash(entry);
+    };
+    entry = await this.startNode(roles, { faults });
+    if (crashedAt !== null && !entry.transport.crashed) this.crash(entry);
+    const started = entry;
+    return { ...started, operations: () => operations, crashed: () => started.transport.crashed, crashedAt: () => crashedAt };
   }
 
   /** The node dies: nothing more is written by it, its partitions move to the others. */
   crash(entry: { node: EventideNode; transport: MemoryTransport }): void {
     entry.node.abandon();
     entry.transport.crash();
+  }
+
+  /** Nodes that have not crashed or stopped. */
+  liveNodes(): NodeEntry[] {
+    return this.nodes.filter(({ node, transport }) => node.state === 'running' && !transport.crashed);
+  }
+
+  /**
+   * Whether the pipeline has handled everything on its input topics: each
+   * stateless stage has committed its input's end, and every aggregate
+   * partition has a running host on a live node that has read to the end.
+   */
+  async caughtUp(): Promise<boolean> {
+    const admin = this.admin.admin();
+    const live = this.liveNodes();
+    const stages = new Map(this.nodes.flatMap(({ roles }) => pipelineStages(roles, this.options).map((stage) => [stage.name, stage] as const)));
+    for (const stage of stages.values()) {
+      const topic = stage.input.topic;
+      // Transaction markers take offsets too, so "read to the end" means past the last committed record.
+      const ends = new Map<number, number>();
+      for (const record of await readTopic(this.admin, topic)) ends.set(record.partition, Math.max(ends.get(record.partition) ?? 0, record.offset + 1));
+      if (stage.snapshots === undefined) {
+        const committed = await admin.fetchCommittedOffsets(`test.${stage.name}`, topic);
+        for (const [partition, offset] of ends) if ((committed.get(partition) ?? 0) < offset) return false;
+        continue;
+      }
+      const hosts = live.flatMap(({ node }) => node.partitions().filter((host) => host.stage === stage.name && host.state === 'running'));
+      const partitions = (await admin.describeTopics([topic]))[0]!.partitions;
+      for (let partition = 0; partition < partitions; partition++) {
+        const host = hosts.find((candidate) => candidate.partition === partition);
+        if (host === undefined || host.nextOffset < (ends.get(partition) ?? 0)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Waits until the pipeline caught up (`caughtUp`), running `meanwhile` before each look (e.g. to replace a crashed node). */
+  async settle(meanwhile: () => Promise<void> = async () => {}, timeoutMs = 60_000): Promise<void> {
+    await waitFor(async () => {
+      await meanwhile();
+      return this.caughtUp();
+    }, () => `the pipeline to catch up; nodes: ${JSON.stringify(this.nodes.map(({ node }) => ({ id: node.nodeId, state: node.state, partitions: node.partitions().map((p) => `${p.stage}[${p.partition}] ${p.state} @${p.nextOffset}`) })))}`, timeoutMs);
+  }
+
+  /** Waits until the live nodes' partitions have written everything they queued (publications, dead letters). */
+  async flushWrites(): Promise<void> {
+    for (const { node } of this.liveNodes()) await node.idle();
+  }
+
+  /** Writes matched events straight to `events.matched`, as a match node that had not yet seen a query change would. */
+  async produceMatched(queryId: string, events: readonly Event[], source = { topic: TOPICS.raw, partition: 0, partitions: 1 }, fromOffset = 1_000_000): Promise<void> {
+    const matched: MatchedEvent[] = events.map((event, index) => ({ offset: fromOffset + index, index: 0, timestamp: event.timestamp, attributes: event.attributes }));
+    const partitions = (await this.admin.admin().describeTopics([TOPICS.matched]))[0]!.partitions;
+    await this.admin.producer().send([{ topic: TOPICS.matched, partition: partitionForKey(queryId, partitions), key: queryId, value: encodeMatchedEventBatch({ v: 1, queryId, source, events: matched }) }]);
   }
 
   async results(): Promise<WindowResult[]> {
@@ -128,7 +222,7 @@ export class PipelineFixture {
   }
 
   async stop(): Promise<void> {
-    for (const { node } of this.nodes) if (node.state === 'running') await node.stop();
+    for (const { node, transport } of this.nodes) if (node.state === 'running' && !transport.crashed) await node.stop();
     await Promise.all(this.nodes.map(({ transport }) => transport.close()));
     await this.admin.close();
   }
