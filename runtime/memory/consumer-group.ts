@@ -114,6 +114,7 @@ export class ConsumerGroup {
     this.#committed.delete(topic);
   }
 
+  /** The generation and the members with their metadata and what they own now. */
   describe(): GroupDescription {
     return {
       groupId: this.groupId,

@@ -5,6 +5,26 @@ import { ConsumerGroup } from './consumer-group.ts';
 import { PartitionLog, type AppendedRecord } from './partition-log.ts';
 import { TransactionCoordinator, type OpenTransaction } from './transactions.ts';
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Copies the values of one write, as the wire would (a producer reusing its
+ * buffers must not rewrite the log), into one allocation: a copy per record
+ * costs more than the rest of an append.
+ */
+function copyValues(records: readonly ProducedRecord[]): (Buffer | null)[] {
+  let total = 0;
+  for (const record of records) total += record.value?.length ?? 0;
+  const slab = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  return records.map((record) => {
+    if (record.value === null) return null;
+    const start = offset;
+    offset += record.value.copy(slab, start);
+    return slab.subarray(start, offset);
+  });
+}
+
 interface Topic {
   readonly name: string;
   readonly configs: Readonly<Record<string, string>>;
@@ -66,6 +86,7 @@ export class MemoryLog {
     return created;
   }
 
+  /** Describes the named topics that exist, with their configs as given at creation. */
   describeTopics(names: readonly string[]): TopicDescription[] {
     return names.flatMap((name) => {
       const topic = this.#topics.get(name);
@@ -75,6 +96,7 @@ export class MemoryLog {
     });
   }
 
+  /** The names of every topic, in creation order. */
   listTopics(): string[] {
     return [...this.#topics.keys()];
   }
@@ -137,15 +159,16 @@ export class MemoryLog {
   append(records: readonly ProducedRecord[], transaction: OpenTransaction | null): void {
     const byPartition = new Map<PartitionLog, AppendedRecord[]>();
     const now = this.#clock.now();
-    for (const record of records) {
+    const values = copyValues(records);
+    for (let i = 0; i < records.length; i += 1) {
+      const record = records[i];
       const log = this.partition(record.topic, record.partition);
       let pending = byPartition.get(log);
       if (pending === undefined) byPartition.set(log, (pending = []));
       pending.push({
         key: record.key ?? null,
-        // Copied, as the wire would: a producer reusing its buffer must not rewrite the log.
-        value: record.value === null ? null : Buffer.from(record.value),
-        headers: Object.freeze({ ...record.headers }),
+        value: values[i],
+        headers: record.headers === undefined ? NO_HEADERS : { ...record.headers },
         timestamp: record.timestamp ?? now,
       });
     }
