@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { TopicConfigError } from '../../protocols/errors.ts';
 import type { Isolation } from '../../protocols/transport.ts';
 import { LazyClient } from './lazy-client.ts';
 
@@ -26,17 +27,24 @@ export class EndOffsets {
 
   /** Offsets by partition: the last stable offset (read_committed) or the high-water mark. */
   async end(topic: string, isolation: Isolation = 'read_committed'): Promise<Map<number, number>> {
+    const admin = await this.#existing(topic);
     if (isolation === 'read_uncommitted') return this.#highWatermarks(topic);
-    const admin = await this.#admin.get();
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
   }
 
   /** The earliest offset still in each partition. */
   async start(topic: string): Promise<Map<number, number>> {
-    const admin = await this.#admin.get();
+    const admin = await this.#existing(topic);
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((p) => [p.partition, Number(p.low)]));
+  }
+
+  /** The admin, once the topic is known to exist: kafkajs retries a missing topic for seconds before failing. */
+  async #existing(topic: string): Promise<Admin> {
+    const admin = await this.#admin.get();
+    if (!(await admin.listTopics()).includes(topic)) throw new TopicConfigError(`topic ${topic} does not exist`);
+    return admin;
   }
 
   async close(): Promise<void> {

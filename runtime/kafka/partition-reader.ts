@@ -45,7 +45,14 @@ export class KafkaPartitionReader implements PartitionReader {
     const isolation = options.isolation ?? 'read_committed';
     let session = this.#sessions.get(isolation);
     if (session === undefined) this.#sessions.set(isolation, (session = new StaticReadSession(this.#kafka, isolation, this.#timings)));
-    return session.read(position, untilOffset);
+    return this.#readExisting(session, position, untilOffset);
+  }
+
+  /** Checks the topic exists first: subscribing the shared session to a missing topic would break its later restarts. */
+  async *#readExisting(session: StaticReadSession, position: TopicPartitionOffset, untilOffset: number): AsyncGenerator<readonly ConsumedRecord[]> {
+    if (untilOffset <= position.offset) return;
+    await translated(`read ${position.topic}`, () => this.#offsets.start(position.topic));
+    yield* session.read(position, untilOffset);
   }
 
   async follow(topic: string, options: FollowOptions): Promise<TopicFollower> {
