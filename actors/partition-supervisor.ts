@@ -6,7 +6,7 @@
  * turns ticks into watermark and expiry checks, and relays what its children
  * publish or dead-letter to the runtime.
  */
-import { emit, enqueueActions, setup, type ActorRefFrom } from 'xstate';
+import { assign, emit, enqueueActions, setup, type ActorRefFrom } from 'xstate';
 import type { MatchedEventBatch } from '../protocols/matched-events/index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import type { DeadLetterRequest, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
@@ -25,12 +25,31 @@ export interface SupervisorContext {
   readonly active: Readonly<Record<string, true>>;
   /** Queries that ended here, so later events are dead-lettered with the reason. */
   readonly ended: Readonly<Record<string, 'cancelled' | 'expired' | 'invalid'>>;
-  readonly sources: Readonly<Record<string, SourceProgress>>;
+  /** Event-time progress of each query's events, per source partition (see `QueryProgress`). */
+  readonly progress: Readonly<Record<string, QueryProgress>>;
   readonly sourceTopics: Readonly<Record<string, number>>;
-  readonly firstEventAt: number | null;
   /** Clock time of the last matched event, for idle closing. */
   readonly lastEventAt: number | null;
   readonly idleTimeoutMs: number;
+  /** Clock time of the last `eventide.snapshot`: on restore, the time since is time without an owner. */
+  readonly persistedAt: number | null;
+}
+
+/**
+ * How far one query's events got on this partition, per source partition.
+ *
+ * Tracked per query because only one query's events from one source are in
+ * event-time order here: the match stage writes one record per query per
+ * batch it read, so a later record for query B can hold older events than an
+ * earlier one for query A from the same source. A watermark shared by all
+ * queries would call B's events late whenever a message boundary fell
+ * between the two records, so results would depend on fetch and restore
+ * boundaries (found by the crash/restore tests).
+ */
+export interface QueryProgress {
+  readonly sources: Readonly<Record<string, SourceProgress>>;
+  /** Clock time of the query's first event here: sources it never heard from hold its watermark back until they are idle too. */
+  readonly firstEventAt: number;
 }
 
 export type SupervisorMessage = RuntimeMessage<MatchedEventBatch, QueryRecord> | QueryReport;
@@ -66,20 +85,28 @@ export const partitionSupervisorMachine = setup({
     queries: {},
     active: {},
     ended: {},
-    sources: {},
+    progress: {},
     sourceTopics: {},
-    firstEventAt: null,
     lastEventAt: null,
     idleTimeoutMs: input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    persistedAt: null,
   }),
   on: {
     'eventide.batch': {
       actions: enqueueActions(({ context, event, enqueue }) => {
-        const sources: Record<string, SourceProgress> = { ...context.sources };
         const sourceTopics: Record<string, number> = { ...context.sourceTopics };
-        const firstEventAt = context.firstEventAt ?? event.now;
-        const inputs = { sources, sourceTopics, firstEventAt };
-        let watermark = watermarkOf(inputs, event.now, context.idleTimeoutMs);
+        const progress = new Map<string, { sources: Record<string, SourceProgress>; firstEventAt: number }>();
+        const progressOf = (queryId: string) => {
+          let current = progress.get(queryId);
+          if (current === undefined) {
+            const previous = context.progress[queryId];
+            current = { sources: { ...previous?.sources }, firstEventAt: previous?.firstEventAt ?? event.now };
+            progress.set(queryId, current);
+          }
+          return current;
+        };
+        const watermarkFor = (current: QueryProgress): number => watermarkOf({ ...current, sourceTopics }, event.now, context.idleTimeoutMs);
+        const watermarks = new Map<string, number>();
         const perQuery = new Map<string, PlacedEvent[]>();
         const letters: DeadLetterRequest[] = [];
         const active: Record<string, true> = { ...context.active };
@@ -106,31 +133,30 @@ export const partitionSupervisorMachine = setup({
             enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, definition } });
           }
           const key = sourceKey(batch.source.topic, batch.source.partition);
-          if (sourceTopics[batch.source.topic] !== batch.source.partitions) {
-            sourceTopics[batch.source.topic] = batch.source.partitions;
-            watermark = watermarkOf(inputs, event.now, context.idleTimeoutMs);
-          }
+          if (sourceTopics[batch.source.topic] !== batch.source.partitions) sourceTopics[batch.source.topic] = batch.source.partitions;
+          const current = progressOf(queryId);
+          let watermark = watermarkFor(current);
           let placed = perQuery.get(queryId);
           if (placed === undefined) perQuery.set(queryId, (placed = []));
           for (const matched of batch.events) {
             placed.push({ event: matched, offset: record.offset, watermark });
-            const source = sources[key];
+            const source = current.sources[key];
             if (source === undefined || matched.timestamp > source.maxEventTime || source.seenAt !== event.now) {
-              sources[key] = { maxEventTime: Math.max(matched.timestamp, source?.maxEventTime ?? NO_WATERMARK), seenAt: event.now };
-              watermark = watermarkOf(inputs, event.now, context.idleTimeoutMs);
+              current.sources[key] = { maxEventTime: Math.max(matched.timestamp, source?.maxEventTime ?? NO_WATERMARK), seenAt: event.now };
+              watermark = watermarkFor(current);
             }
           }
+          watermarks.set(queryId, watermark);
         }
-        enqueue.assign({ sources, sourceTopics, firstEventAt, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
+        enqueue.assign({ progress: { ...context.progress, ...Object.fromEntries(progress) }, sourceTopics, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
         for (const [queryId, events] of perQuery) {
-          enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark, nextOffset: event.nextOffset } satisfies QueryMessage);
+          enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark: watermarks.get(queryId)!, nextOffset: event.nextOffset } satisfies QueryMessage);
         }
         if (letters.length > 0) enqueue.emit({ type: 'eventide.deadletter', letters });
       }),
     },
     'eventide.tick': {
       actions: enqueueActions(({ context, event, enqueue }) => {
-        const watermark = watermarkOf(context, event.now, context.idleTimeoutMs);
         const quiet = context.lastEventAt === null || event.now - context.lastEventAt >= context.idleTimeoutMs;
         for (const queryId of Object.keys(context.active)) {
           const query = context.queries[queryId];
@@ -138,6 +164,8 @@ export const partitionSupervisorMachine = setup({
             enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'expired' } satisfies QueryMessage);
             continue;
           }
+          const progress = context.progress[queryId];
+          const watermark = progress === undefined ? NO_WATERMARK : watermarkOf({ ...progress, sourceTopics: context.sourceTopics }, event.now, context.idleTimeoutMs);
           enqueue.sendTo(queryActorId(queryId), { type: 'query.tick', now: event.now, watermark, quiet, idleTimeoutMs: context.idleTimeoutMs, nextOffset: context.nextOffset } satisfies QueryMessage);
         }
         enqueue.assign({ now: event.now });
@@ -164,8 +192,26 @@ export const partitionSupervisorMachine = setup({
         enqueue.sendTo(queryActorId(queryId), { type: 'query.published', key: event.key, nextOffset: event.nextOffset } satisfies QueryMessage);
       }),
     },
+    'eventide.snapshot': {
+      actions: assign({ persistedAt: ({ event }) => event.now }),
+    },
     'eventide.restored': {
       actions: enqueueActions(({ context, event, enqueue }) => {
+        // The partition had no owner between its snapshot and now: that time is
+        // not quiet time of its sources, or replayed input would find them idle,
+        // the watermark would run ahead of the slower sources and their replayed
+        // events would be called late (results would differ from a run without
+        // the crash). Shift every clock time by the gap.
+        const gap = Math.max(0, event.now - (context.persistedAt ?? context.now));
+        if (gap > 0) {
+          const progress: Record<string, QueryProgress> = {};
+          for (const [queryId, current] of Object.entries(context.progress)) {
+            const sources: Record<string, SourceProgress> = {};
+            for (const [key, source] of Object.entries(current.sources)) sources[key] = { maxEventTime: source.maxEventTime, seenAt: source.seenAt + gap };
+            progress[queryId] = { sources, firstEventAt: current.firstEventAt + gap };
+          }
+          enqueue.assign({ progress, lastEventAt: context.lastEventAt === null ? null : context.lastEventAt + gap });
+        }
         for (const notice of event.published) {
           const queryId = notice.key.slice(0, notice.key.lastIndexOf('/'));
           if (context.active[queryId] === undefined) continue;
@@ -188,8 +234,10 @@ export const partitionSupervisorMachine = setup({
         const ended: Record<string, 'cancelled' | 'expired' | 'invalid'> = { ...context.ended, [event.queryId]: event.reason };
         const keys = Object.keys(ended);
         for (const key of keys.slice(0, Math.max(0, keys.length - ENDED_QUERIES_KEPT))) delete ended[key];
+        const progress = { ...context.progress };
+        delete progress[event.queryId];
         enqueue.stopChild(queryActorId(event.queryId));
-        enqueue.assign({ active, ended });
+        enqueue.assign({ active, ended, progress });
       }),
     },
   },

@@ -34,6 +34,19 @@ export interface CrashingNode extends NodeEntry {
   readonly crashed: () => boolean;
   /** The operation it died at, if it did. */
   readonly crashedAt: () => FaultPoint | null;
+  /**
+   * Where it died, in words: the operation and what its transaction held
+   * (`transaction.commit of publish`, `transaction.sendOffsets of outputs`,
+   * `transaction.send of snapshot`); null if it did not.
+   */
+  readonly crashedIn: () => string | null;
+}
+
+/** What a transaction's records are: a publication (results), a snapshot, or plain outputs. */
+function describeRecords(records: readonly { topic: string }[]): string {
+  if (records.some((record) => record.topic === TOPICS.results)) return 'publish';
+  if (records.some((record) => record.topic === TOPICS.snapshots)) return 'snapshot';
+  return 'outputs';
 }
 
 export interface FixtureQuery {
@@ -131,17 +144,25 @@ export class PipelineFixture {
   async startCrashingNode(roles: readonly Role[], crashAt: number): Promise<CrashingNode> {
     let operations = 0;
     let crashedAt: FaultPoint | null = null;
+    let crashedIn: string | null = null;
     let entry: NodeEntry | null = null;
+    const transactions = new Map<string, string>();
     const faults = (operation: FaultPoint): void => {
       operations++;
-      if (operations !== crashAt) return;
+      if (operation.kind === 'transaction.send') transactions.set(operation.transactionalId, describeRecords(operation.records));
+      if (operation.kind === 'transaction.sendOffsets' && !transactions.has(operation.transactionalId)) transactions.set(operation.transactionalId, 'offsets only');
+      if (operations !== crashAt) {
+        if (operation.kind === 'transaction.commit') transactions.delete(operation.transactionalId);
+        return;
+      }
       crashedAt = operation;
+      crashedIn = 'transactionalId' in operation ? `${operation.kind} of ${transactions.get(operation.transactionalId) ?? 'an empty transaction'}` : operation.kind;
       if (entry !== null) this.crash(entry);
     };
     entry = await this.startNode(roles, { faults });
     if (crashedAt !== null && !entry.transport.crashed) this.crash(entry);
     const started = entry;
-    return { ...started, operations: () => operations, crashed: () => started.transport.crashed, crashedAt: () => crashedAt };
+    return { ...started, operations: () => operations, crashed: () => started.transport.crashed, crashedAt: () => crashedAt, crashedIn: () => crashedIn };
   }
 
   /** The node dies: nothing more is written by it, its partitions move to the others. */
