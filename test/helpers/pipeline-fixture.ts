@@ -40,6 +40,8 @@ export interface CrashingNode extends NodeEntry {
    * `transaction.send of snapshot`); null if it did not.
    */
   readonly crashedIn: () => string | null;
+  /** Write operations of transactions holding a publication, a snapshot or plain outputs. */
+  readonly operationsWithin: (content: 'publish' | 'snapshot' | 'outputs') => number;
 }
 
 /** What a transaction's records are: a publication (results), a snapshot, or plain outputs. */
@@ -139,19 +141,26 @@ export class PipelineFixture {
   /**
    * Starts a node that crashes (as `crash`) at its `crashAt`-th write
    * operation, before the operation happens: the operation fails and the
-   * node writes nothing more. `crashAt` beyond what the run needs: it never crashes.
+   * node writes nothing more. `crashAt` beyond what the run needs: it never
+   * crashes. With `within`, only operations of transactions holding a
+   * publication (results), a snapshot, or plain outputs are counted.
    */
-  async startCrashingNode(roles: readonly Role[], crashAt: number): Promise<CrashingNode> {
+  async startCrashingNode(roles: readonly Role[], crashAt: number, options: { readonly within?: 'publish' | 'snapshot' | 'outputs' } = {}): Promise<CrashingNode> {
     let operations = 0;
+    let counted = 0;
     let crashedAt: FaultPoint | null = null;
     let crashedIn: string | null = null;
     let entry: NodeEntry | null = null;
     const transactions = new Map<string, string>();
+    const within = new Map<string, number>();
     const faults = (operation: FaultPoint): void => {
       operations++;
       if (operation.kind === 'transaction.send') transactions.set(operation.transactionalId, describeRecords(operation.records));
       if (operation.kind === 'transaction.sendOffsets' && !transactions.has(operation.transactionalId)) transactions.set(operation.transactionalId, 'offsets only');
-      if (operations !== crashAt) {
+      const content = 'transactionalId' in operation ? transactions.get(operation.transactionalId) : undefined;
+      if (content !== undefined) within.set(content, (within.get(content) ?? 0) + 1);
+      if (options.within === undefined || content === options.within) counted++;
+      if (counted !== crashAt || (options.within !== undefined && content !== options.within)) {
         if (operation.kind === 'transaction.commit') transactions.delete(operation.transactionalId);
         return;
       }
@@ -162,7 +171,7 @@ export class PipelineFixture {
     entry = await this.startNode(roles, { faults });
     if (crashedAt !== null && !entry.transport.crashed) this.crash(entry);
     const started = entry;
-    return { ...started, operations: () => operations, crashed: () => started.transport.crashed, crashedAt: () => crashedAt, crashedIn: () => crashedIn };
+    return { ...started, operations: () => operations, crashed: () => started.transport.crashed, crashedAt: () => crashedAt, crashedIn: () => crashedIn, operationsWithin: (content) => within.get(content) ?? 0 };
   }
 
   /** The node dies: nothing more is written by it, its partitions move to the others. */

@@ -36,6 +36,8 @@ interface Scenario {
   readonly crashes: readonly number[];
   /** Clock time that passes between a crash and the replacement's start. */
   readonly gapMs: number;
+  /** Count only the operations of transactions holding this (e.g. publications). */
+  readonly within?: 'publish' | 'snapshot' | 'outputs';
 }
 
 interface Run {
@@ -45,6 +47,8 @@ interface Run {
   readonly operations: Readonly<Partial<Record<Role, number>>>;
   readonly crashedAt: (string | null)[];
   readonly restoredFromSnapshot: number;
+  /** Write operations of the first victim's publish transactions. */
+  readonly publishOperations: number;
 }
 
 /** Runs the pipeline over EVENTS in rounds, crashing as the scenario says, until every expected result is out and nothing more comes. */
@@ -57,7 +61,7 @@ async function runPipeline(scenario: Scenario): Promise<Run> {
     const first: CrashingNode[] = [];
     for (const roles of LAYOUTS[scenario.layout]) {
       const isVictim = roles.includes(scenario.victim as never);
-      const node = await fixture.startCrashingNode(roles, isVictim ? scenario.crashes[0] ?? Infinity : Infinity);
+      const node = await fixture.startCrashingNode(roles, isVictim ? scenario.crashes[0] ?? Infinity : Infinity, isVictim && scenario.within ? { within: scenario.within } : {});
       first.push(node);
       if (isVictim) victims.push(node);
     }
@@ -66,7 +70,7 @@ async function runPipeline(scenario: Scenario): Promise<Run> {
       const last = victims[victims.length - 1]!;
       if (!last.crashed()) return;
       if (scenario.gapMs > 0) await fixture.clock.advance(scenario.gapMs);
-      const next = await fixture.startCrashingNode(last.roles, scenario.crashes[victims.length] ?? Infinity);
+      const next = await fixture.startCrashingNode(last.roles, scenario.crashes[victims.length] ?? Infinity, scenario.within ? { within: scenario.within } : {});
       victims.push(next);
     };
     const perRound = EVENTS.length / ROUNDS;
@@ -98,6 +102,7 @@ async function runPipeline(scenario: Scenario): Promise<Run> {
       deadLetters: (await fixture.deadLetters()).map((letter) => `${letter.stage}/${letter.reason}: ${letter.message}`),
       operations: Object.fromEntries(first.flatMap((node) => node.roles.map((role) => [role, node.operations()]))),
       crashedAt: victims.map((victim) => victim.crashedIn()),
+      publishOperations: victims[0]!.operationsWithin('publish'),
       restoredFromSnapshot,
     };
   } finally {
@@ -176,4 +181,21 @@ test('a fused node killed at any write and replaced loses nothing and publishes 
 
 test('any one of separate parse, match and aggregate nodes killed at any write: the results are exact', async (t) => {
   await explore(t, 'split', ['parse', 'match', 'aggregate'], 25, [0, 3000]);
+});
+
+test('killed inside any publish transaction (before its records, its marker, or its commit), the window is published once', async (t) => {
+  const reference = await uninterruptedRun('fused');
+  // Publications are few next to snapshots and outputs: count only their operations.
+  const publishOperations = reference.publishOperations;
+  const explored: string[] = [];
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.integer({ min: 1, max: publishOperations }), { minLength: 1, maxLength: 2 }), fc.constantFrom(0, 60_000), async (crashes, gapMs) => {
+      const run = await runPipeline({ layout: 'fused', victim: 'aggregate', crashes, gapMs, within: 'publish' });
+      explored.push(...run.crashedAt.filter((where): where is string => where !== null));
+      return checkRun(t, run, reference, `fused, crash at publish operation ${crashes.join(' then ')} (+${gapMs} ms)`);
+    }),
+    { numRuns: 15, seed: SEED, endOnFailure: true },
+  );
+  t.true(explored.length >= 10, `most runs crashed inside a publication (${explored.length})`);
+  t.log(`${publishOperations} publish-transaction operations in an uninterrupted run; ${explored.length} crashes inside publish transactions: ${explored.join(', ')}`);
 });
