@@ -222,6 +222,42 @@ export class PipelineFixture {
     }, () => `the pipeline to catch up; nodes: ${JSON.stringify(this.nodes.map(({ node }) => ({ id: node.nodeId, state: node.state, partitions: node.partitions().map((p) => `${p.stage}[${p.partition}] ${p.state} @${p.nextOffset}`) })))}`, timeoutMs);
   }
 
+  /**
+   * Produces `events` in `rounds` equal parts; after each, waits until the
+   * pipeline caught up and advances the clock `advanceMs` (ticks,
+   * snapshots). `betweenRounds` runs after each round (e.g. to add a node).
+   */
+  async produceInRounds(events: readonly Event[], rounds: number, options: { readonly meanwhile?: () => Promise<void>; readonly betweenRounds?: (round: number) => Promise<void>; readonly advanceMs?: number } = {}): Promise<void> {
+    const perRound = Math.ceil(events.length / rounds);
+    for (let round = 0; round < rounds; round++) {
+      await this.produceEvents(events.slice(round * perRound, (round + 1) * perRound));
+      await this.settle(options.meanwhile);
+      await this.clock.advance(options.advanceMs ?? 2000);
+      await options.betweenRounds?.(round);
+    }
+  }
+
+  /**
+   * Advances the clock (windows close by watermark, then on idle ticks) until
+   * `count` results are out, then some more so a result published twice
+   * would show; the pipeline catches up before each step.
+   */
+  async publishAll(count: number, meanwhile?: () => Promise<void>, stepMs = 5000): Promise<void> {
+    for (let step = 0; ; step++) {
+      await this.settle(meanwhile);
+      if ((await this.results()).length >= count) break;
+      if (step > 200) throw new Error(`only ${(await this.results()).length} of ${count} results after ${step} clock steps`);
+      await this.clock.advance(stepMs);
+    }
+    for (let step = 0; step < 6; step++) {
+      await this.clock.advance(stepMs);
+      await this.settle(meanwhile);
+    }
+    await this.flushWrites();
+    await this.settle(meanwhile);
+    await this.flushWrites();
+  }
+
   /** Waits until the live nodes' partitions have written everything they queued (publications, dead letters). */
   async flushWrites(): Promise<void> {
     for (const { node } of this.liveNodes()) await node.idle();

@@ -73,27 +73,8 @@ async function runPipeline(scenario: Scenario): Promise<Run> {
       const next = await fixture.startCrashingNode(last.roles, scenario.crashes[victims.length] ?? Infinity, scenario.within ? { within: scenario.within } : {});
       victims.push(next);
     };
-    const perRound = EVENTS.length / ROUNDS;
-    for (let round = 0; round < ROUNDS; round++) {
-      await fixture.produceEvents(EVENTS.slice(round * perRound, (round + 1) * perRound));
-      await fixture.settle(replaceCrashed);
-      await fixture.clock.advance(2000);
-    }
-    // Let windows close (by watermark, then idle ticks) until every expected result is out.
-    for (let step = 0; ; step++) {
-      await fixture.settle(replaceCrashed);
-      if ((await fixture.results()).length >= EXPECTED.size) break;
-      if (step > 200) throw new Error(`only ${(await fixture.results()).length} of ${EXPECTED.size} results after ${step} steps`);
-      await fixture.clock.advance(5000);
-    }
-    // Then more time: nothing may be published twice, whoever restores now.
-    for (let step = 0; step < 6; step++) {
-      await fixture.clock.advance(5000);
-      await fixture.settle(replaceCrashed);
-    }
-    await fixture.flushWrites();
-    await fixture.settle(replaceCrashed);
-    await fixture.flushWrites();
+    await fixture.produceInRounds(EVENTS, ROUNDS, { meanwhile: replaceCrashed });
+    await fixture.publishAll(EXPECTED.size, replaceCrashed);
     for (const { node } of fixture.liveNodes()) {
       restoredFromSnapshot += node.partitions().filter((host) => host.restore?.from === 'snapshot').length;
     }
