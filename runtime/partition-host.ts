@@ -85,6 +85,12 @@ export interface PartitionHostStats {
 }
 
 const MAX_QUEUED_MESSAGES = 64;
+/**
+ * Most bytes of a bad record kept in its dead letter. The letter must itself
+ * fit in a Kafka record (1 MiB by default; base64 adds a third): an oversized
+ * batch copied whole would fail its transaction again on every restart.
+ */
+export const MAX_DEAD_LETTER_ORIGINAL_BYTES = 256 * 1024;
 const MAX_WRITER_BACKLOG = 50_000;
 
 export class PartitionHost {
@@ -489,12 +495,14 @@ export class PartitionHost {
   }
 
   #deadLetter(letter: DeadLetterRequest): ProducedRecord {
-    const original = typeof letter.original === 'string' ? Buffer.from(letter.original) : letter.original;
+    const whole = typeof letter.original === 'string' ? Buffer.from(letter.original) : letter.original;
+    const truncated = whole !== null && whole.length > MAX_DEAD_LETTER_ORIGINAL_BYTES;
+    const original = truncated ? whole.subarray(0, MAX_DEAD_LETTER_ORIGINAL_BYTES) : whole;
     const value = encodeDeadLetter({
       v: 1,
       stage: this.stage.name,
       reason: letter.reason,
-      message: letter.message,
+      message: truncated ? `${letter.message} (original truncated to its first ${MAX_DEAD_LETTER_ORIGINAL_BYTES} of ${whole.length} bytes)` : letter.message,
       source: { topic: this.stage.input.topic, partition: this.partition, offset: letter.offset },
       original,
       at: this.#context.clock.now(),

@@ -60,3 +60,9 @@ test('throws malformed-json and not-an-object for unreadable records', (t) => {
   t.is(t.throws(() => decodeDeadLetter(Buffer.from('')), { instanceOf: DecodeError })?.reason, 'malformed-json');
   t.is(t.throws(() => decodeDeadLetter(Buffer.from('42')), { instanceOf: DecodeError })?.reason, 'not-an-object');
 });
+
+test('decodes a dead letter whose original is several megabytes', (t) => {
+  const original = Buffer.alloc(6 * 1024 * 1024, 7);
+  const letter = decodeDeadLetter(encodeDeadLetter({ v: 1, stage: 'parse', reason: 'oversized', message: 'too big', source: { topic: 'events.raw', partition: 0, offset: 1 }, original, at: 1 }));
+  t.true(letter.original?.equals(original));
+});
