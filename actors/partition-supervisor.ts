@@ -159,14 +159,14 @@ export const partitionSupervisorMachine = setup({
       actions: enqueueActions(({ context, event, enqueue }) => {
         const quiet = context.lastEventAt === null || event.now - context.lastEventAt >= context.idleTimeoutMs;
         for (const queryId of Object.keys(context.active)) {
+          const progress = context.progress[queryId];
+          const watermark = progress === undefined ? NO_WATERMARK : watermarkOf({ ...progress, sourceTopics: context.sourceTopics }, event.now, context.idleTimeoutMs);
+          // Even on the tick that ends the query: windows this tick closes are complete; only the rest are cut short.
+          enqueue.sendTo(queryActorId(queryId), { type: 'query.tick', now: event.now, watermark, quiet, idleTimeoutMs: context.idleTimeoutMs, nextOffset: context.nextOffset } satisfies QueryMessage);
           const query = context.queries[queryId];
           if (query !== undefined && query.expiresAt <= event.now) {
             enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'expired' } satisfies QueryMessage);
-            continue;
           }
-          const progress = context.progress[queryId];
-          const watermark = progress === undefined ? NO_WATERMARK : watermarkOf({ ...progress, sourceTopics: context.sourceTopics }, event.now, context.idleTimeoutMs);
-          enqueue.sendTo(queryActorId(queryId), { type: 'query.tick', now: event.now, watermark, quiet, idleTimeoutMs: context.idleTimeoutMs, nextOffset: context.nextOffset } satisfies QueryMessage);
         }
         enqueue.assign({ now: event.now });
       }),
