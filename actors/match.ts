@@ -13,8 +13,7 @@ import type { Event } from '../protocols/event.ts';
 import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
 import { encodeMatchedEventBatch, type MatchedEvent } from '../protocols/matched-events/index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
-import type { OutputRecord, RuntimeMessage, StageEmission, StageRecord, DeadLetterRequest } from '../protocols/stage.ts';
-import type { PartitionInput } from '../runtime/stage.ts';
+import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission, StageRecord } from '../protocols/stage.ts';
 import { buildQueryIndex, project, type QueryIndex } from './query-index.ts';
 import { rejectedLetters } from './parse.ts';
 

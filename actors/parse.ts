@@ -8,8 +8,7 @@
 import { emit, setup } from 'xstate';
 import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
 import { encodeParsedEvent } from '../protocols/parsed-event/index.ts';
-import type { DeadLetterRequest, OutputRecord, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
-import type { PartitionInput } from '../runtime/stage.ts';
+import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
 
 export const PARSED_TOPIC = 'events.parsed';
 

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript; tsx registers the loader so the package
-// runs without a build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../runtime/cli/main.ts');
+// In a checkout the TypeScript sources sit next to this file: run them through
+// tsx (a dev dependency), so `npm start` never runs a stale build. The
+// published package ships only the JavaScript in dist/ (see `files`), so
+// there this runs dist/ and needs no TypeScript tooling.
+import { existsSync } from 'node:fs';
+
+const sources = new URL('../runtime/cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import('../dist/runtime/cli/main.js');
+}

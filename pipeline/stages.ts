@@ -8,10 +8,10 @@ import { DecodeError } from '../protocols/errors.ts';
 import { decodeEventBatch } from '../protocols/event-batch/index.ts';
 import { decodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import { decodeMatchedEventBatch } from '../protocols/matched-events/index.ts';
-import { decodeQueryRecord } from '../protocols/query-record/index.ts';
+import { decodeQueryRecord, type QueryRecord } from '../protocols/query-record/index.ts';
 import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../runtime/stage.ts';
 import { parseMachine } from '../actors/parse.ts';
-import { matchMachine } from '../actors/match.ts';
+import { matchMachine, type MatchValue } from '../actors/match.ts';
 import { partitionSupervisorMachine, DEFAULT_IDLE_TIMEOUT_MS } from '../actors/partition-supervisor.ts';
 import { ConfigError } from '../protocols/errors.ts';
 import { TOPICS } from './topics.ts';
@@ -35,7 +35,7 @@ const valueOf = (record: ConsumedRecord): Buffer => {
   return record.value;
 };
 
-export const queriesTable: TableDefinition = defineTable({ name: 'queries', topic: TOPICS.queries, decode: decodeQueryRecord });
+export const queriesTable: TableDefinition<QueryRecord> = defineTable({ name: 'queries', topic: TOPICS.queries, decode: decodeQueryRecord });
 
 export function parseStage(): StageDefinition<unknown> {
   return defineStage({
@@ -46,13 +46,13 @@ export function parseStage(): StageDefinition<unknown> {
   });
 }
 
-function matchingStage(name: string, topic: string, decode: (record: ConsumedRecord) => unknown, options: PipelineOptions, maxRecordsPerMessage: number): StageDefinition<unknown> {
+function matchingStage(name: string, topic: string, decode: (record: ConsumedRecord) => MatchValue, options: PipelineOptions, maxRecordsPerMessage: number): StageDefinition<unknown> {
   return defineStage({
     name,
     input: { topic, decode },
     machine: matchMachine,
     machineInput: { inputTopic: topic },
-    tables: ['queries'],
+    tables: [queriesTable],
     tick: { everyMs: options.tickMs ?? 1000 },
     maxRecordsPerMessage,
   });
@@ -71,7 +71,7 @@ export function aggregateStage(options: PipelineOptions = {}): StageDefinition<u
     input: { topic: TOPICS.matched, decode: (record) => decodeMatchedEventBatch(valueOf(record)) },
     machine: partitionSupervisorMachine,
     machineInput: { idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
-    tables: ['queries'],
+    tables: [queriesTable],
     tick: { everyMs: options.tickMs ?? 1000 },
     snapshots: { topic: TOPICS.snapshots, everyMs: options.snapshotEveryMs ?? 5000, everyRecords: options.snapshotEveryRecords ?? 20_000 },
     maxRecordsPerMessage: 200,

@@ -59,6 +59,18 @@ export interface PublishedNotice {
   readonly nextOffset: number;
 }
 
+/** What the runtime passes as `input` to every partition machine it creates (merged with the stage's `machineInput`). */
+export interface PartitionInput {
+  /** The stage's name. */
+  readonly stage: string;
+  /** The input partition this actor owns. */
+  readonly partition: number;
+  /** How many partitions the input topic has. */
+  readonly inputPartitions: number;
+  /** The runtime clock's time when the actor was created. */
+  readonly now: number;
+}
+
 // ---------------------------------------------------------------- messages in
 
 /** Records of the partition, in offset order; `nextOffset` is the offset after the last one. */
