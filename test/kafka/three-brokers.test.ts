@@ -6,6 +6,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { kafkaTransport } from '../../runtime/kafka/index.ts';
+import { eventually } from '../helpers/transport-contract/waiting.ts';
 import { startKafka, type KafkaTestCluster } from './harness/index.ts';
 
 let kafka: KafkaTestCluster | undefined;
@@ -38,9 +39,16 @@ test('transactions commit with one of three brokers stopped, and every record is
     await write('after');
     await producer.disconnect();
 
+    // Commit markers are written after commit() returns: wait until the last stable offsets reach the high-water marks.
+    const highWatermarks = await reader.endOffsets(name, 'read_uncommitted');
+    const lastStable = await eventually(
+      () => reader.endOffsets(name, 'read_committed'),
+      (offsets) => [0, 1, 2].every((p) => (offsets.get(p) ?? 0) >= (highWatermarks.get(p) ?? 0)),
+      'every transaction to be settled',
+    );
     const seen: string[] = [];
     for (const partition of [0, 1, 2]) {
-      const end = (await reader.endOffsets(name)).get(partition) ?? 0;
+      const end = lastStable.get(partition) ?? 0;
       for await (const chunk of reader.read({ topic: name, partition, offset: 0 }, end)) {
         seen.push(...chunk.map((r) => r.value!.toString('utf8')));
       }
