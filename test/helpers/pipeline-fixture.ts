@@ -227,9 +227,10 @@ export class PipelineFixture {
    * pipeline caught up and advances the clock `advanceMs` (ticks,
    * snapshots). `betweenRounds` runs after each round (e.g. to add a node).
    */
-  async produceInRounds(events: readonly Event[], rounds: number, options: { readonly meanwhile?: () => Promise<void>; readonly betweenRounds?: (round: number) => Promise<void>; readonly advanceMs?: number } = {}): Promise<void> {
+  async produceInRounds(events: readonly Event[], rounds: number, options: { readonly meanwhile?: () => Promise<void>; readonly beforeRound?: (round: number) => Promise<void>; readonly betweenRounds?: (round: number) => Promise<void>; readonly advanceMs?: number } = {}): Promise<void> {
     const perRound = Math.ceil(events.length / rounds);
     for (let round = 0; round < rounds; round++) {
+      await options.beforeRound?.(round);
       await this.produceEvents(events.slice(round * perRound, (round + 1) * perRound));
       await this.settle(options.meanwhile);
       await this.clock.advance(options.advanceMs ?? 2000);
