@@ -26,6 +26,8 @@ const SEED = Number(process.env.EVENTIDE_SEED ?? 20_240_611);
 const LAYOUTS = {
   fused: [['parse', 'match', 'aggregate']],
   split: [['parse'], ['match'], ['aggregate']],
+  /** Two aggregate nodes: when one dies, the other takes its partitions over (no replacement). */
+  scaled: [['parse', 'match'], ['aggregate'], ['aggregate']],
 } as const satisfies Record<string, readonly (readonly Role[])[]>;
 
 interface Scenario {
@@ -63,7 +65,7 @@ async function produceBadRecords(fixture: PipelineFixture, round: number): Promi
 }
 
 const expectedDeadLetters = (layout: keyof typeof LAYOUTS): string[] =>
-  Array.from({ length: ROUNDS }, (_, round) => [`${layout === 'fused' ? 'ingest' : 'parse'}/malformed-json/${round % 3}`, `aggregate/unknown-query/unknown-${round}`]).flat().sort();
+  Array.from({ length: ROUNDS }, (_, round) => [`${layout === 'split' ? 'parse' : 'ingest'}/malformed-json/${round % 3}`, `aggregate/unknown-query/unknown-${round}`]).flat().sort();
 
 /** Runs the pipeline over EVENTS in rounds, crashing as the scenario says, until every expected result is out and nothing more comes. */
 async function runPipeline(scenario: Scenario): Promise<Run> {
@@ -74,7 +76,7 @@ async function runPipeline(scenario: Scenario): Promise<Run> {
     const victims: CrashingNode[] = [];
     const first: CrashingNode[] = [];
     for (const roles of LAYOUTS[scenario.layout]) {
-      const isVictim = roles.includes(scenario.victim as never);
+      const isVictim = roles.includes(scenario.victim as never) && victims.length === 0;
       const node = await fixture.startCrashingNode(roles, isVictim ? scenario.crashes[0] ?? Infinity : Infinity, isVictim && scenario.within ? { within: scenario.within } : {});
       first.push(node);
       if (isVictim) victims.push(node);
@@ -82,7 +84,7 @@ async function runPipeline(scenario: Scenario): Promise<Run> {
     let restoredFromSnapshot = 0;
     const replaceCrashed = async (): Promise<void> => {
       const last = victims[victims.length - 1]!;
-      if (!last.crashed()) return;
+      if (!last.crashed() || scenario.layout === 'scaled') return;
       if (scenario.gapMs > 0) await fixture.clock.advance(scenario.gapMs);
       const next = await fixture.startCrashingNode(last.roles, scenario.crashes[victims.length] ?? Infinity, scenario.within ? { within: scenario.within } : {});
       victims.push(next);
@@ -178,6 +180,10 @@ test('a fused node killed at any write and replaced loses nothing and publishes 
 
 test('any one of separate parse, match and aggregate nodes killed at any write: the results are exact', async (t) => {
   await explore(t, 'split', ['parse', 'match', 'aggregate'], 25, [0, 3000]);
+});
+
+test('one of two aggregate nodes killed at any write: the survivor takes its partitions over and the results are exact', async (t) => {
+  await explore(t, 'scaled', ['aggregate'], 15, [0]);
 });
 
 test('killed inside any publish transaction (before its records, its marker, or its commit), the window is published once', async (t) => {
