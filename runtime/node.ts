@@ -17,6 +17,7 @@ import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition, type TableDefinition }
 import { StageRunner } from './stage-runner.ts';
 import { TableStore, type RejectedTableRecord } from './table-store.ts';
 import type { PartitionHost, PartitionHostStats } from './partition-host.ts';
+import { Instrumentation } from './instrumentation.ts';
 
 export interface NodeOptions {
   readonly transport: Transport;
@@ -54,6 +55,8 @@ export function createNode(options: NodeOptions): EventideNode {
 
 export class EventideNode {
   readonly nodeId: string;
+  /** Subscribe here for metrics: records in, transactions, dead letters, snapshots, restores, rebalances. */
+  readonly instrumentation = new Instrumentation();
   readonly #options: NodeOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -109,6 +112,7 @@ export class EventideNode {
         clock: this.#clock,
         logger: this.#logger,
         partitionsOf: (topic) => this.#partitions.get(topic),
+        instrumentation: this.instrumentation,
         tableSnapshot: (name) => this.#tables.get(name)?.snapshot() ?? [],
         ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
         ...(this.#options.onRestored ? { onRestored: this.#options.onRestored } : {}),

@@ -30,6 +30,7 @@ import { PartitionLifecycle, type PartitionState } from './partition-lifecycle.t
 import { PartitionWriter } from './partition-writer.ts';
 import { readRestorePoint } from './snapshot-restorer.ts';
 import type { Logger } from './logger.ts';
+import type { Instrumentation } from './instrumentation.ts';
 
 /** What a host needs from its node. */
 export interface PartitionHostContext {
@@ -45,6 +46,7 @@ export interface PartitionHostContext {
   /** The current content of a table, for an actor that starts. */
   readonly tableSnapshot: (table: string) => TableChange[];
   readonly inspect?: (event: InspectionEvent) => void;
+  readonly instrumentation: Instrumentation;
   /** Told when the host stops for good on its own (fenced, writer or machine failure). */
   readonly onFailed: (host: PartitionHost, error: unknown) => void;
 }
@@ -177,6 +179,7 @@ export class PartitionHost {
       partition: this.partition,
       sleep: (ms) => clock.sleep(ms),
       onFailed: (error) => this.#fail(error),
+      onTransaction: (records, durationMs) => this.#reportTransaction(records, durationMs),
     });
 
     let restored: HostedState | null = null;
@@ -373,6 +376,7 @@ export class PartitionHost {
     const nextOffset = records[records.length - 1]!.offset + 1;
     this.#nextOffset = nextOffset;
     this.#recordsIn += records.length;
+    this.#context.instrumentation.emit('records.in', { stage: this.stage.name, partition: this.partition, records: records.length });
     this.#recordsSinceSnapshot += records.length;
     if (decoded.length > 0) this.#send(actor, { type: 'eventide.batch', partition: this.partition, records: decoded, nextOffset, now: this.#context.clock.now() });
     this.#route(nextOffset, replayed);
@@ -396,7 +400,12 @@ export class PartitionHost {
           if (!replayed) for (const record of emission.records) this.#buffer.push(this.#toProduced(record));
           break;
         case 'eventide.deadletter':
-          if (!replayed) for (const letter of emission.letters) this.#buffer.push(this.#deadLetter(letter));
+          if (!replayed) {
+            for (const letter of emission.letters) {
+              this.#buffer.push(this.#deadLetter(letter));
+              this.#context.instrumentation.emit('deadletter', { stage: this.stage.name, partition: this.partition, reason: letter.reason });
+            }
+          }
           break;
         case 'eventide.publish':
           this.#requestPublication(emission.key, emission.records, publications);
@@ -472,6 +481,7 @@ export class PartitionHost {
       onCommitted: () => {
         this.#snapshots++;
         this.#lastSnapshotAt = now;
+        this.#context.instrumentation.emit('snapshot.written', { stage: this.stage.name, partition: this.partition, seq: meta.seq, bytes, durationMs: this.#context.clock.now() - now });
         this.#logger.debug({ seq: meta.seq, offset: meta.nextOffset, bytes, reason }, 'snapshot written');
       },
     });
@@ -510,6 +520,12 @@ export class PartitionHost {
     return this.#toProduced({ topic: this.stage.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC, key: `${this.stage.name}/${this.partition}`, value });
   }
 
+  #reportTransaction(records: readonly ProducedRecord[], durationMs: number): void {
+    const recordsByTopic: Record<string, number> = {};
+    for (const record of records) recordsByTopic[record.topic] = (recordsByTopic[record.topic] ?? 0) + 1;
+    this.#context.instrumentation.emit('transaction.committed', { stage: this.stage.name, partition: this.partition, recordsByTopic, durationMs });
+  }
+
   // ------------------------------------------------------------------ back-pressure and failure
 
   #maybePause(): void {
@@ -537,6 +553,7 @@ export class PartitionHost {
       // The partition may already be gone from the assignment.
     }
     this.abandon();
+    this.#context.instrumentation.emit('partition.failed', { stage: this.stage.name, partition: this.partition, error });
     this.#context.onFailed(this, error);
   }
 }

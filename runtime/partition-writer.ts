@@ -28,6 +28,8 @@ export interface PartitionWriterOptions {
   readonly partition: number;
   /** Called once when the writer stops for good (fenced, or a non-retriable error). */
   readonly onFailed: (error: unknown) => void;
+  /** Called after each transaction commits, with what it wrote. */
+  readonly onTransaction?: (records: readonly ProducedRecord[], durationMs: number) => void;
   /** Most records merged into one transaction. @default 20000 */
   readonly maxRecordsPerTransaction?: number;
   /** Attempts for a retriable failure before giving up. @default 5 */
@@ -94,6 +96,7 @@ export class PartitionWriter {
   async #run(): Promise<void> {
     while (this.#queue.length > 0 && this.#failure === null) {
       const jobs = this.#takeJobs();
+      const started = performance.now();
       try {
         await this.#commitWithRetries(jobs);
       } catch (error) {
@@ -104,6 +107,7 @@ export class PartitionWriter {
         this.#options.onFailed(error);
         return;
       }
+      this.#options.onTransaction?.(jobs.flatMap((job) => job.records), performance.now() - started);
       for (const job of jobs) job.onCommitted?.();
     }
   }

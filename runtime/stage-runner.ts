@@ -97,6 +97,7 @@ export class StageRunner {
   #handleAssignment(consumer: GroupConsumer, partitions: readonly TopicPartition[], generation: number): void {
     this.#rebalances++;
     consumer.pause(partitions);
+    this.#context.instrumentation.emit('rebalance', { stage: this.stage.name, generation, assigned: partitions.length });
     for (const { partition } of partitions) {
       const host = new PartitionHost(this.stage, partition, generation, {
         ...this.#context,
@@ -109,6 +110,7 @@ export class StageRunner {
       host.start().then(
         (report) => {
           this.#logger.info({ partition, generation, ...report }, `restored ${this.stage.name}[${partition}] from ${report.from}`);
+          this.#context.instrumentation.emit('partition.restored', { stage: this.stage.name, partition, report });
           this.#context.onRestored?.(host);
         },
         (error) => {

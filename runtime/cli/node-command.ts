@@ -14,20 +14,27 @@ export interface NodeCommandOptions {
   readonly nodeId: string;
   readonly inspect?: string;
   readonly snapshotEveryMs: number;
+  /** Quiet time after which a source or partition stops holding windows open (wall clock). */
+  readonly idleTimeoutMs?: number;
+  /** The group session timeout: how soon the group notices a node that died. */
+  readonly sessionTimeoutMs?: number;
   readonly logger: Logger;
   readonly progress: NodeJS.WriteStream;
 }
 
 export async function runNodeCommand(options: NodeCommandOptions): Promise<void> {
   const { logger, connection } = options;
-  const transport = connect(connection, `eventide-${options.nodeId}`);
+  const transport = connect(connection, `eventide-${options.nodeId}`, {
+    logger: logger.child({ node: options.nodeId }),
+    ...(options.sessionTimeoutMs === undefined ? {} : { group: { sessionTimeoutMs: options.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)) } }),
+  });
   const showBar = options.progress.isTTY === true;
   let lastLogged = 0;
   const node = createNode({
     transport,
     group: connection.group,
     nodeId: options.nodeId,
-    stages: pipelineStages(options.roles, { snapshotEveryMs: options.snapshotEveryMs }),
+    stages: pipelineStages(options.roles, { snapshotEveryMs: options.snapshotEveryMs, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) }),
     tables: [queriesTable],
     logger,
     metadata: options.inspect === undefined ? {} : { inspect: options.inspect },
@@ -42,14 +49,20 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
       }
     },
   });
-  const server = options.inspect === undefined ? null : await serveNode(node, options.inspect);
+  const server = options.inspect === undefined ? null : await serveNode(node, options.inspect, transport.reader());
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: final snapshots, then leaving the cluster');
     try {
+      const hosts = node.hosts();
       await node.stop();
+      // Where each partition was left, so its successor's restore can be checked against it.
+      for (const host of hosts) {
+        const { stage, partition, nextOffset, snapshots, lastSnapshotAt } = host.stats();
+        logger.info({ stage, partition, offset: nextOffset, snapshots, lastSnapshotAt }, `left ${stage}[${partition}] at offset ${nextOffset}`);
+      }
       await transport.close();
       server?.close();
       process.exit(0);

@@ -1,43 +1,90 @@
 /**
  * A node's HTTP port: Prometheus metrics at `/metrics` and the node's
- * partitions as JSON at `/status`. Metrics are read from the node when
- * scraped, so the runtime carries no metrics code on its hot path.
+ * partitions as JSON at `/status`. Counters follow the node's
+ * instrumentation events; gauges are read from the node when scraped.
  */
 import { createServer, type Server } from 'node:http';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PartitionReader } from '../../protocols/transport.ts';
 import type { EventideNode } from '../node.ts';
 
-export function nodeMetrics(node: EventideNode): Registry {
+export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const labels = ['stage', 'partition'] as const;
-  const gauge = (name: string, help: string, read: (stats: ReturnType<EventideNode['partitions']>[number]) => number | null) =>
+  const registers = [registry];
+  const recordsIn = new Counter({ name: 'eventide_records_in_total', help: 'Input records handled, by stage', labelNames: ['stage'], registers });
+  const recordsOut = new Counter({ name: 'eventide_records_out_total', help: 'Records committed by partition writers, by stage and topic', labelNames: ['stage', 'topic'], registers });
+  const deadLetters = new Counter({ name: 'eventide_dead_letters_total', help: 'Records sent to the dead-letter topic, by stage and reason', labelNames: ['stage', 'reason'], registers });
+  const transactionSeconds = new Histogram({ name: 'eventide_transaction_duration_seconds', help: 'Time to commit a partition writer transaction', labelNames: ['stage'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
+  const snapshotBytes = new Histogram({ name: 'eventide_snapshot_bytes', help: 'Size of written snapshots', labelNames: ['stage'], buckets: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8], registers });
+  const snapshotSeconds = new Histogram({ name: 'eventide_snapshot_duration_seconds', help: 'Time from taking a snapshot to its commit', labelNames: ['stage'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
+  const restoreSeconds = new Histogram({ name: 'eventide_restore_duration_seconds', help: 'Time to restore a partition (fence, read snapshots, rebuild, seek)', labelNames: ['stage', 'from'], buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers });
+  const rebalances = new Counter({ name: 'eventide_rebalances_total', help: 'Assignments received, by stage', labelNames: ['stage'], registers });
+  const failures = new Counter({ name: 'eventide_partition_failures_total', help: 'Partitions that stopped on their own (fenced, write or machine failure)', labelNames: ['stage'], registers });
+  const events = node.instrumentation;
+  events.on('records.in', (e) => recordsIn.inc({ stage: e.stage }, e.records));
+  events.on('transaction.committed', (e) => {
+    transactionSeconds.observe({ stage: e.stage }, e.durationMs / 1000);
+    for (const [topic, count] of Object.entries(e.recordsByTopic)) recordsOut.inc({ stage: e.stage, topic }, count);
+  });
+  events.on('deadletter', (e) => deadLetters.inc({ stage: e.stage, reason: e.reason }));
+  events.on('snapshot.written', (e) => {
+    snapshotBytes.observe({ stage: e.stage }, e.bytes);
+    snapshotSeconds.observe({ stage: e.stage }, e.durationMs / 1000);
+  });
+  events.on('partition.restored', (e) => restoreSeconds.observe({ stage: e.stage, from: e.report.from }, e.report.durationMs / 1000));
+  events.on('rebalance', (e) => rebalances.inc({ stage: e.stage }));
+  events.on('partition.failed', (e) => failures.inc({ stage: e.stage }));
+
+  new Gauge({
+    name: 'eventide_partitions',
+    help: 'Partitions hosted here, by stage and lifecycle state',
+    labelNames: ['stage', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const stats of node.partitions()) this.inc({ stage: stats.stage, state: stats.state });
+    },
+  });
+  new Gauge({
+    name: 'eventide_open_windows',
+    help: 'Open event-time windows of the aggregate partitions hosted here',
+    labelNames: ['partition'],
+    registers,
+    collect() {
+      this.reset();
+      for (const host of node.hosts()) {
+        if (host.stage.name !== 'aggregate' || host.actor === null) continue;
+        let windows = 0;
+        for (const query of Object.values(host.actor.getSnapshot().children) as { getSnapshot(): { children: object } }[]) windows += Object.keys(query.getSnapshot().children).length;
+        this.set({ partition: String(host.partition) }, windows);
+      }
+    },
+  });
+  if (reader !== undefined) {
     new Gauge({
-      name,
-      help,
-      labelNames: labels,
-      registers: [registry],
-      collect() {
+      name: 'eventide_lag_records',
+      help: 'Records between a hosted partition\'s position and its end (transaction markers included)',
+      labelNames: ['stage', 'partition'],
+      registers,
+      async collect() {
         this.reset();
-        for (const stats of node.partitions()) {
-          const value = read(stats);
-          if (value !== null) this.set({ stage: stats.stage, partition: String(stats.partition) }, value);
+        const ends = new Map<string, Map<number, number>>();
+        for (const host of node.hosts()) {
+          const topic = host.stage.input.topic;
+          if (!ends.has(topic)) ends.set(topic, await reader.endOffsets(topic, 'read_committed'));
+          const end = ends.get(topic)!.get(host.partition) ?? 0;
+          this.set({ stage: host.stage.name, partition: String(host.partition) }, Math.max(0, end - host.stats().nextOffset));
         }
       },
     });
-  gauge('eventide_records_in_total', 'Input records handled by the partition since it was assigned here', (s) => s.recordsIn);
-  gauge('eventide_input_offset', 'Next input offset of the partition', (s) => s.nextOffset);
-  gauge('eventide_transactions_total', 'Transactions committed by the partition writer', (s) => s.transactions);
-  gauge('eventide_snapshots_total', 'Snapshots written by the partition', (s) => s.snapshots);
-  gauge('eventide_snapshot_age_seconds', 'Age of the newest snapshot written here', (s) => (s.lastSnapshotAt === null ? null : (Date.now() - s.lastSnapshotAt) / 1000));
-  gauge('eventide_restore_duration_seconds', 'How long the last restore of the partition took', (s) => (s.restore === null ? null : s.restore.durationMs / 1000));
-  gauge('eventide_restore_bytes', 'Snapshot bytes read by the last restore', (s) => (s.restore === null ? null : s.restore.bytes));
+  }
   return registry;
 }
 
-export async function serveNode(node: EventideNode, address: string): Promise<Server> {
+export async function serveNode(node: EventideNode, address: string, reader?: PartitionReader): Promise<Server> {
   const [host, portText] = address.includes(':') ? [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)] : ['127.0.0.1', address];
-  const registry = nodeMetrics(node);
+  const registry = nodeMetrics(node, reader);
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {
       registry.metrics().then(
