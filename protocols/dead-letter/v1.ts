@@ -8,7 +8,7 @@
  *   source: { topic: 'events.raw', partition: 0, offset: 17 }, original: Buffer.from('[{'), at: 1700000000000 });
  * ```
  */
-import { Fields, parseJsonObject } from '../parsed-event/json-fields.ts';
+import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 const CONTRACT = 'dead-letter';
 

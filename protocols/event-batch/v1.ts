@@ -15,8 +15,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
 import type { Event } from '../event.ts';
-import { readFlatEvent, toFlatObject } from '../parsed-event/flat-event.ts';
-import { describeJson, parseJson } from '../parsed-event/json-fields.ts';
+import { readFlatEvent, toFlatObject } from '../json/flat-event.ts';
+import { describeJson, parseJson } from '../json/json-fields.ts';
 
 const CONTRACT = 'event-batch';
 

@@ -11,7 +11,7 @@
  * ```
  */
 import type { AttributeValue } from '../event.ts';
-import { Fields, parseJsonObject } from '../parsed-event/json-fields.ts';
+import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 const CONTRACT = 'matched-events';
 

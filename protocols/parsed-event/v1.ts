@@ -10,8 +10,8 @@
  */
 import { DecodeError, EventideError } from '../errors.ts';
 import type { Event } from '../event.ts';
-import { readFlatEvent, toFlatObject } from './flat-event.ts';
-import { Fields, parseJsonObject } from './json-fields.ts';
+import { readFlatEvent, toFlatObject } from '../json/flat-event.ts';
+import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 const CONTRACT = 'parsed-event';
 const VERSION = 1;

@@ -12,7 +12,7 @@
  * ```
  */
 import { DecodeError, QueryValidationError } from '../errors.ts';
-import { Fields, parseJsonObject } from '../parsed-event/json-fields.ts';
+import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 const CONTRACT = 'query-record';
 

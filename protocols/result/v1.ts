@@ -12,7 +12,7 @@
  */
 import stringify from 'fast-json-stable-stringify';
 import type { AttributeValue } from '../event.ts';
-import { Fields, describeJson, isAttributeValue, parseJsonObject } from '../parsed-event/json-fields.ts';
+import { Fields, describeJson, isAttributeValue, parseJsonObject } from '../json/json-fields.ts';
 
 const CONTRACT = 'result';
 

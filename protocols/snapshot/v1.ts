@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'fast-json-stable-stringify';
-import { Fields, parseJsonObject } from '../parsed-event/json-fields.ts';
+import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 /** Header names of snapshot log records. */
 export const SnapshotHeaders = {
