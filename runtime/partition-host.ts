@@ -546,7 +546,12 @@ export class PartitionHost {
 
   #fail(error: unknown): void {
     if (this.lifecycle.is('failed', 'stopped')) return;
-    this.#logger.error({ err: error instanceof Error ? error.stack ?? error.message : String(error), fenced: isFenced(error) }, isFenced(error) ? 'fenced by a newer owner; giving up the partition' : 'partition failed');
+    const fields = { err: error instanceof Error ? error.stack ?? error.message : String(error), fenced: isFenced(error) };
+    // kafkajs tells the old owner of its revocation no sooner than the new owner
+    // of its assignment, so a final snapshot is often fenced: that is the
+    // hand-over working (the new owner restores the snapshot before), not a fault.
+    if (isFenced(error) && this.lifecycle.is('revoking')) this.#logger.warn(fields, 'fenced while writing the final snapshot; the new owner restores from the one before');
+    else this.#logger.error(fields, isFenced(error) ? 'fenced by a newer owner; giving up the partition' : 'partition failed');
     try {
       this.#context.consumer.pause([this.#input]);
     } catch {
