@@ -29,7 +29,9 @@ export type HandlerErrorSink = (error: unknown, context: { groupId: string; hand
  * - pauses newly assigned partitions until `onPartitionsAssigned` settled, so
  *   a restore can seek before any record is delivered;
  * - seeks retained partitions back to the next undelivered offset, because
- *   kafkajs restarts them from the committed offset after every rejoin.
+ *   kafkajs restarts them from the committed offset after every rejoin;
+ * - tells deliveries of fetches kafkajs filtered away entirely (a commit
+ *   marker at a seek target), which never reach `eachBatch`.
  *
  * Deliveries go through {@link PartitionDelivery} (one per owned partition):
  * batches are split to `maxBatchRecords`, stale batches (fetched before a
@@ -90,6 +92,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.#pendingGeneration = payload.generationId;
     });
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) => this.#handleGroupJoin(fromTopicMap(payload.memberAssignment)));
+    // A fetch of only markers or aborted records never reaches eachBatch; kafkajs announces it here before it moves on.
+    this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0) return;
+      const firstOffset = payload.firstOffset === null ? null : Number(payload.firstOffset);
+      this.#owned.get(partitionKey(payload))?.skipped(firstOffset, Number(payload.lastOffset));
+    });
     // kafkajs's run() returns early when its first join fails and it restarts
     // (a coordinator still loading): the member has joined only at GROUP_JOIN.
     const joined = new Promise<void>((resolve, reject) => (this.#firstJoin = { resolve, reject }));

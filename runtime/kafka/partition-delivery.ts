@@ -73,6 +73,22 @@ export class PartitionDelivery {
     if (this.#position !== undefined) this.seek(this.#position);
   }
 
+  /**
+   * kafkajs moved past a fetch that held only records it filters (commit
+   * markers, aborted records) without handing it to `eachBatch`. The offset a
+   * transactional partition is caught up to is its last commit marker, so a
+   * seek there (a restore, a rejoin) is answered by such a fetch: it honours
+   * the seek, or no later batch would ever match the seek target and the
+   * partition would stall.
+   */
+  skipped(firstOffset: number | null, lastOffset: number): void {
+    if (this.#seekTarget !== undefined) {
+      if ((firstOffset ?? lastOffset) !== this.#seekTarget) return; // fetched before the seek
+      this.#seekTarget = undefined;
+    }
+    if (this.#position === undefined || lastOffset + 1 > this.#position) this.#position = lastOffset + 1;
+  }
+
   async deliver(payload: EachBatchPayload, context: DeliveryContext): Promise<void> {
     if (!this.#deliverable() || payload.isStale()) return;
     const { batch } = payload;
