@@ -18,7 +18,7 @@ export interface TopicLayout {
   readonly partitions?: number;
   /** Partitions of `events.matched` (and so of `snapshots`). @default partitions */
   readonly matchedPartitions?: number;
-  /** Replication factor for every topic. @default 1 */
+  /** Replication factor for every topic. @default the broker's default.replication.factor */
   readonly replicationFactor?: number;
 }
 
@@ -26,7 +26,8 @@ export interface TopicLayout {
 export function pipelineTopics(layout: TopicLayout = {}): TopicSpec[] {
   const partitions = layout.partitions ?? 6;
   const matched = layout.matchedPartitions ?? partitions;
-  return [
+  const replication = layout.replicationFactor === undefined ? {} : { replicationFactor: layout.replicationFactor };
+  const topics: TopicSpec[] = [
     { name: TOPICS.raw, partitions, configs: { 'retention.ms': String(24 * 3600_000) } },
     { name: TOPICS.parsed, partitions, configs: { 'retention.ms': String(24 * 3600_000) } },
     { name: TOPICS.matched, partitions: matched, configs: { 'retention.ms': String(24 * 3600_000) } },
@@ -37,4 +38,5 @@ export function pipelineTopics(layout: TopicLayout = {}): TopicSpec[] {
     { name: TOPICS.snapshots, partitions: matched, configs: { 'retention.ms': String(3600_000), 'segment.ms': String(600_000), 'segment.bytes': String(16 * 1024 * 1024) } },
     { name: TOPICS.deadletter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
   ];
+  return topics.map((topic) => ({ ...topic, ...replication }));
 }

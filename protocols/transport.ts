@@ -71,6 +71,8 @@ export interface TopicSpec {
   readonly partitions: number;
   /** Kafka topic configs, e.g. `cleanup.policy`, `retention.ms`, `segment.ms`. */
   readonly configs?: Readonly<Record<string, string>>;
+  /** Copies of each partition on distinct brokers; the memory transport ignores it. @default the broker's default.replication.factor */
+  readonly replicationFactor?: number;
 }
 
 /** A topic as it exists. */

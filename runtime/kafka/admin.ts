@@ -50,6 +50,7 @@ export class KafkaAdmin implements TransportAdmin {
               {
                 topic: spec.name,
                 numPartitions: spec.partitions,
+                ...(spec.replicationFactor === undefined ? {} : { replicationFactor: spec.replicationFactor }),
                 configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
               },
             ],
