@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import type { SASLOptions } from 'kafkajs';
 import { ConfigError } from '../../protocols/errors.ts';
 import type { Transport } from '../../protocols/transport.ts';
-import { kafkaTransport } from '../kafka/index.ts';
+import type { Logger } from '../logger.ts';
+import { kafkaTransport, type KafkaGroupTimings } from '../kafka/index.ts';
 
 export interface ConnectionFlags {
   readonly brokers?: string;
@@ -64,6 +65,23 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   return { brokers, group, ssl, sasl: { mechanism, username, password } as SASLOptions };
 }
 
-export function connect(connection: Connection, clientId: string): Transport {
-  return kafkaTransport({ brokers: connection.brokers, clientId, ssl: connection.ssl, ...(connection.sasl ? { sasl: connection.sasl } : {}) });
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Where kafkajs's own lines go, as structured log lines. @default warnings and errors on stderr as text */
+  readonly logger?: Logger;
+  /** Group timings of the node's consumers. */
+  readonly group?: KafkaGroupTimings;
+}
+
+export function connect(connection: Connection, clientId: string, options: ConnectOptions = {}): Transport {
+  const { logger } = options;
+  return kafkaTransport({
+    brokers: connection.brokers,
+    clientId,
+    ssl: connection.ssl,
+    ...(connection.sasl ? { sasl: connection.sasl } : {}),
+    ...(options.group ? { group: options.group } : {}),
+    // kafkajs's lines join the node's own, so a JSON log stays JSON; its routine lines (rebalances, retried errors) come as info and go to debug.
+    ...(logger ? { log: (level, namespace, message, extra) => logger[level === 'info' ? 'debug' : level]({ kafkajs: namespace, ...extra }, message) } : {}),
+  });
 }

@@ -75,4 +75,12 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await node.start();
   logger.info({ group: connection.group, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
+  // Query registrations and cancellations as this node learns them, so an operator sees they reached it.
+  const queries = node.table(queriesTable.name);
+  if (queries !== undefined) {
+    logger.info({ table: queriesTable.name, keys: queries.snapshot().map((change) => change.key) }, `${queries.snapshot().length} queries registered`);
+    queries.subscribe((changes) => {
+      for (const change of changes) logger.info({ table: queriesTable.name, key: change.key, removed: change.value === null }, `query ${change.key} ${change.value === null ? 'cancelled' : 'registered'}`);
+    });
+  }
 }

@@ -70,6 +70,7 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
     if (description.members.length === 0 && committed.size === 0) continue;
     for (const [partition, endOffset] of [...end].sort(([a], [b]) => a - b)) {
       const position = committed.get(partition) ?? null;
+      const lag = position === null ? null : await recordsBetween(transport, topic, partition, position, endOffset);
       const takenAt = stage === 'aggregate' ? snapshotTimes.get(partition) : undefined;
       partitions.push({
         stage,
@@ -77,12 +78,30 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
         owner: owners.get(partition) ?? null,
         committed: position,
         end: endOffset,
-        lag: position === null ? null : Math.max(0, endOffset - position),
+        lag,
         snapshotAgeMs: takenAt === undefined ? null : now - takenAt,
       });
     }
   }
   return { nodes, partitions };
+}
+
+/** Offsets counted exactly up to here; beyond, the lag is the offset difference. */
+const EXACT_LAG_LIMIT = 10_000;
+
+/**
+ * Committed records between a group's offset and the end. Transactional
+ * writes end in a commit marker that takes an offset but is no record, so a
+ * caught-up partition has `end - committed === 1`: the records in between are
+ * counted (read_committed skips markers and aborted records). A large gap is
+ * reported as the offset difference, which markers inflate slightly.
+ */
+async function recordsBetween(transport: Transport, topic: string, partition: number, from: number, until: number): Promise<number> {
+  if (until <= from) return 0;
+  if (until - from > EXACT_LAG_LIMIT) return until - from;
+  let records = 0;
+  for await (const chunk of transport.reader().read({ topic, partition, offset: from }, until, { isolation: 'read_committed' })) records += chunk.length;
+  return records;
 }
 
 async function newestSnapshotTimes(transport: Transport): Promise<Map<number, number>> {

@@ -1,0 +1,173 @@
+/**
+ * Nodes as separate processes started through the CLI, on a real broker:
+ * partitions move when a node joins, is killed (SIGKILL) or stopped
+ * (SIGTERM); they are restored from snapshots wherever they land, and the
+ * results topic holds exactly the expected window results, none missing and
+ * none twice.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { kafkaTransport } from '../../runtime/kafka/index.ts';
+import type { Transport } from '../../protocols/transport.ts';
+import { pipelineTopics } from '../../pipeline/topics.ts';
+import type { WindowResult } from '../../protocols/result/index.ts';
+import { clusterStatus } from '../../runtime/cli/observe.ts';
+import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
+import { CliCluster, knownEvents, spreadQueries, loadBase, produceRaw, produceTrailing, readResults, registerQueries, until, type CliNode, type LogLine } from '../helpers/cli-cluster.ts';
+import { startKafka, type KafkaTestCluster } from './harness/index.ts';
+
+const RAW_PARTITIONS = 3;
+const MATCHED_PARTITIONS = 4;
+const SPAN_MS = 20 * 60_000;
+const EVENTS = 30_000;
+const QUERIES = spreadQueries(STANDARD_QUERIES, MATCHED_PARTITIONS);
+
+let kafka: KafkaTestCluster | undefined;
+let transport: Transport | undefined;
+
+test.before(async () => {
+  kafka = await startKafka();
+  transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'cluster-rebalance-test' });
+});
+
+test.after.always(async () => {
+  await transport?.close();
+  await kafka?.stop();
+});
+
+/** A scenario: fresh topics (their names are fixed), the standard queries, a known load split in two halves, a trailing batch. */
+async function scenario(t: ExecutionContext, group: string, seed: number) {
+  t.timeout(240_000);
+  const admin = transport!.admin();
+  await admin.deleteTopics(pipelineTopics().map((spec) => spec.name));
+  const cluster = new CliCluster(kafka!.brokers, group);
+  t.teardown(() => cluster.killAll());
+  await cluster.runOk(['topics', 'create', '--partitions', String(RAW_PARTITIONS), '--matched-partitions', String(MATCHED_PARTITIONS)]);
+  await registerQueries(cluster, QUERIES);
+  const base = loadBase();
+  const events = knownEvents(EVENTS, SPAN_MS, base, seed);
+  const expected = expectedResults(QUERIES, events);
+  const half = events.length / 2;
+  let lastResults: WindowResult[] = [];
+  const compareResultsPreview = () => compareResults(lastResults, expected).slice(0, 5).join('; ');
+  void readResults(transport!).then((results) => (lastResults = results));
+  return {
+    cluster,
+    produceFirstHalf: () => produceRaw(transport!, events.slice(0, half), RAW_PARTITIONS),
+    produceSecondHalf: () => produceRaw(transport!, events.slice(half), RAW_PARTITIONS),
+    produceTrailing: () => produceTrailing(transport!, base + SPAN_MS + 10 * 60_000, RAW_PARTITIONS),
+    caughtUp: () => cluster.caughtUp(transport!, MATCHED_PARTITIONS, RAW_PARTITIONS),
+    /** Waits until the pipeline caught up and every expected result is out, then compares. */
+    async expectExactResults(): Promise<void> {
+      let seen = 0;
+      let status = '';
+      await until(
+        async () => {
+          lastResults = await readResults(transport!);
+          seen = lastResults.length;
+          status = JSON.stringify((await clusterStatus(transport!, group, Date.now())).partitions.map((p) => `${p.stage}[${p.partition}] ${p.owner} ${p.committed}/${p.end} lag ${p.lag}`));
+          return (await cluster.caughtUp(transport!, MATCHED_PARTITIONS, RAW_PARTITIONS)) && seen >= expected.size;
+        },
+        () => `every expected result (${expected.size}, ${seen} so far) and the pipeline caught up (${status}); missing: ${compareResultsPreview()}; nodes' logs in ${cluster.logDir}`,
+        120_000,
+        500,
+      );
+      t.deepEqual(compareResults(await readResults(transport!), expected), []);
+      for (const node of cluster.nodes) t.deepEqual(node.errors(), [], `node ${node.id} logged no error`);
+    },
+  };
+}
+
+const aggregatePartitions = async (node: CliNode): Promise<number[]> =>
+  (await node.status()).partitions.filter((p) => p.stage === 'aggregate' && p.state === 'running').map((p) => p.partition).sort();
+
+/** Waits until the nodes' aggregate partitions are each owned once and every node owns some; returns them per node. */
+async function settledOwnership(nodes: readonly CliNode[]): Promise<number[][]> {
+  let owned: number[][] = [];
+  return until(
+    async () => {
+      owned = await Promise.all(nodes.map(aggregatePartitions));
+      const all = owned.flat().sort();
+      return all.length === MATCHED_PARTITIONS && all.every((p, i) => p === i) && owned.every((list) => list.length > 0) ? owned : undefined;
+    },
+    () => `every aggregate partition to run on exactly one of ${nodes.map((n) => n.id).join(', ')}: ${JSON.stringify(owned)}`,
+  );
+}
+
+const restoreFields = (line: LogLine) => ({ seq: line.seq, offset: line.offset, ageMs: line.ageMs, bytes: line.bytes, durationMs: line.durationMs });
+
+test.serial('a third node joins a two-node cluster: moved partitions are restored from snapshots and the results are exact', async (t) => {
+  const run = await scenario(t, 'join', 1);
+  const [a, b] = await Promise.all([run.cluster.startNode('a'), run.cluster.startNode('b')]);
+  const started = Date.now();
+  await run.produceFirstHalf();
+  await until(run.caughtUp, () => 'the two nodes to catch up with the first half', 120_000, 500);
+  t.log(`two nodes: ${EVENTS / 2} events produced and processed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const c = await run.cluster.startNode('c');
+  const restored = await c.waitForLog(/^restored aggregate\[\d+\] from snapshot$/);
+  for (const line of restored) {
+    t.true(typeof line.seq === 'number' && (line.offset as number) > 0, `restored at a snapshot past the start: ${JSON.stringify(restoreFields(line))}`);
+    for (const field of ['ageMs', 'bytes', 'durationMs'] as const) t.is(typeof line[field], 'number', `${field} is logged`);
+    t.log(`c restored aggregate[${line.partition}]: ${JSON.stringify(restoreFields(line))}`);
+  }
+  await run.produceSecondHalf();
+  await run.produceTrailing();
+  await run.expectExactResults();
+
+  const owned = await settledOwnership([a, b, c]);
+  t.true(owned[2]!.length > 0, 'the new node aggregates');
+});
+
+test.serial('a node killed with SIGKILL mid-load: its partitions are restored on the other node and the results are exact', async (t) => {
+  const run = await scenario(t, 'kill', 2);
+  const [a, b] = await Promise.all([run.cluster.startNode('a'), run.cluster.startNode('b')]);
+  const [killed] = await settledOwnership([a, b]);
+  await run.produceFirstHalf();
+  await until(async () => (await readResults(transport!)).length > 0, () => 'the first published results');
+  await run.produceSecondHalf();
+  const before = b.restores().length;
+  a.kill('SIGKILL');
+  t.is((await a.exited()).signal, 'SIGKILL');
+  await run.produceTrailing();
+
+  const takenOver = () => b.restores().slice(before);
+  await until(
+    () => killed!.every((partition) => takenOver().some((line) => line.partition === partition && line.msg.endsWith('from snapshot'))),
+    () => `b to restore aggregate ${JSON.stringify(killed)} from snapshots; b's restores: ${JSON.stringify(takenOver())}`,
+  );
+  for (const line of takenOver()) t.log(`b restored aggregate[${line.partition}]: ${JSON.stringify(restoreFields(line))}`);
+  await run.expectExactResults();
+  t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
+});
+
+test.serial('a node stopped with SIGTERM writes final snapshots; its successor restores exactly where it stopped', async (t) => {
+  const run = await scenario(t, 'term', 3);
+  // Snapshots of the stopped node only on stop: its interval is out of reach.
+  const a = await run.cluster.startNode('a', { snapshotEvery: '1h' });
+  const b = await run.cluster.startNode('b');
+  const [handed] = await settledOwnership([a, b]);
+  await run.produceFirstHalf();
+  await until(async () => (await a.status()).partitions.some((p) => p.stage === 'aggregate' && p.nextOffset > 0), () => 'a to aggregate some of the load');
+
+  const before = b.restores().length;
+  a.kill('SIGTERM');
+  t.deepEqual(await a.exited(), { code: 0, signal: null }, 'a leaves cleanly');
+  const left = new Map(a.lines(/^left aggregate\[\d+\] at offset \d+$/).map((line) => [line.partition as number, line]));
+  t.deepEqual([...left.keys()].sort(), handed, 'a says where it left each of its aggregate partitions');
+  for (const [partition, line] of left) t.true((line.snapshots as number) >= 1, `a wrote a final snapshot of aggregate[${partition}]`);
+
+  const takenOver = () => b.restores().slice(before);
+  await until(
+    () => handed!.every((partition) => takenOver().some((line) => line.partition === partition)),
+    () => `b to restore aggregate ${JSON.stringify(handed)}; b's restores: ${JSON.stringify(takenOver())}`,
+  );
+  for (const partition of handed!) {
+    const restore = takenOver().find((line) => line.partition === partition)!;
+    t.is(restore.msg, `restored aggregate[${partition}] from snapshot`);
+    t.is(restore.offset, left.get(partition)!.offset, `aggregate[${partition}] resumes at the offset a reached`);
+    t.log(`b restored aggregate[${partition}]: ${JSON.stringify(restoreFields(restore))}`);
+  }
+  await run.produceSecondHalf();
+  await run.produceTrailing();
+  await run.expectExactResults();
+});
