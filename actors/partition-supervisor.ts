@@ -11,7 +11,7 @@ import type { MatchedEventBatch } from '../protocols/matched-events/index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import type { DeadLetterRequest, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
 import { parseQuery, type QueryDefinition } from '../protocols/nrql/index.ts';
-import type { PartitionInput } from '../runtime/stage.ts';
+import type { PartitionInput } from '../protocols/stage.ts';
 import { queryMachine, type PlacedEvent, type QueryMessage, type QueryReport } from './query.ts';
 import { NO_WATERMARK, sourceKey, watermarkOf, type SourceProgress } from './watermark.ts';
 
