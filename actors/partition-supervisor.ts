@@ -56,8 +56,14 @@ export type SupervisorMessage = RuntimeMessage<MatchedEventBatch, QueryRecord> |
 
 export const queryActorId = (queryId: string): string => `q:${queryId}`;
 
-/** How long a partition or a source may be quiet before it stops holding back the watermark. @default 10 s */
-export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+/**
+ * How long a partition or a source may be quiet before it stops holding back
+ * the watermark. Longer than the group's session timeout (30 s), so the
+ * sources of a node that died are taken over by another before they count as
+ * idle; otherwise their replayed events would arrive behind the watermark as
+ * late. @default 60 s
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 const ENDED_QUERIES_KEPT = 1000;
 

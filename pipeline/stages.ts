@@ -24,7 +24,7 @@ export interface PipelineOptions {
   readonly snapshotEveryMs?: number;
   /** Snapshot after this many matched records. @default 20000 */
   readonly snapshotEveryRecords?: number;
-  /** Quiet time after which a source or partition stops holding windows open. @default 10000 */
+  /** Quiet time after which a source or partition stops holding windows open; keep it above the group session timeout. @default 60000 */
   readonly idleTimeoutMs?: number;
   /** Clock ticks for expiry and idle closing. @default 1000 */
   readonly tickMs?: number;

@@ -352,7 +352,9 @@ export class PartitionHost {
         this.#handleRecords(actor, message.records, message.replayed);
         break;
       case 'message':
-        this.#send(actor, message.message);
+        // A tick alone does not make a snapshot due: an idle partition would write one every interval for ever.
+        // What a tick changes that matters (a window it closes) ends in a publication, whose acknowledgement does.
+        this.#send(actor, message.message, message.message.type !== 'eventide.tick');
         this.#route(undefined, false);
         break;
       case 'snapshot':
@@ -378,14 +380,15 @@ export class PartitionHost {
     this.#recordsIn += records.length;
     this.#context.instrumentation.emit('records.in', { stage: this.stage.name, partition: this.partition, records: records.length });
     this.#recordsSinceSnapshot += records.length;
+    this.#dirty = true;
     if (decoded.length > 0) this.#send(actor, { type: 'eventide.batch', partition: this.partition, records: decoded, nextOffset, now: this.#context.clock.now() });
     this.#route(nextOffset, replayed);
     const every = this.stage.snapshots?.everyRecords ?? 50_000;
     if (this.stage.snapshots !== undefined && this.#recordsSinceSnapshot >= every) this.#takeSnapshot(actor, 'records');
   }
 
-  #send(actor: Actor<AnyStateMachine>, message: RuntimeMessage): void {
-    this.#dirty = true;
+  #send(actor: Actor<AnyStateMachine>, message: RuntimeMessage, changesState = true): void {
+    if (changesState) this.#dirty = true;
     actor.send(message);
   }
 
@@ -393,6 +396,7 @@ export class PartitionHost {
   #route(batchEnd: number | undefined, replayed: boolean): void {
     const emissions = this.#emissions;
     this.#emissions = [];
+    if (emissions.length > 0) this.#dirty = true;
     const publications: { key: string; records: ProducedRecord[] }[] = [];
     for (const emission of emissions) {
       switch (emission.type) {

@@ -79,7 +79,7 @@ withConnectionFlags(program.command('node'))
   .option('--node-id <id>', 'this node\'s name in the cluster', `${hostname()}-${process.pid}`)
   .option('--inspect <host:port>', 'serve /metrics and /status here (loopback by default)')
   .option('--snapshot-every <duration>', 'snapshot aggregate partitions this often', '5s')
-  .option('--idle-timeout <duration>', 'wall-clock quiet time after which a source stops holding the watermark back and a quiet partition closes its windows', '10s')
+  .option('--idle-timeout <duration>', 'wall-clock quiet time after which a source stops holding the watermark back and a quiet partition closes its windows (keep it above --session-timeout)', '60s')
   .option('--session-timeout <duration>', 'how soon the group notices a node that died', '30s')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
   .action(async (options: ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; logLevel: LogLevel }) => {

@@ -28,6 +28,11 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
     logger: logger.child({ node: options.nodeId }),
     ...(options.sessionTimeoutMs === undefined ? {} : { group: { sessionTimeoutMs: options.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)) } }),
   });
+  const idle = options.idleTimeoutMs ?? 60_000;
+  const session = options.sessionTimeoutMs ?? 30_000;
+  if (options.roles.includes('aggregate') && idle <= session) {
+    logger.warn({ idleTimeoutMs: idle, sessionTimeoutMs: session }, 'the idle timeout is not above the session timeout: after a node dies, its sources may count as idle before they are taken over, and their replayed events arrive late');
+  }
   const showBar = options.progress.isTTY === true;
   let lastLogged = 0;
   const node = createNode({
