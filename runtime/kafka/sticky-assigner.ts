@@ -1,6 +1,6 @@
 import type { PartitionAssigner } from 'kafkajs';
 import type { TopicPartition } from '../../protocols/transport.ts';
-import { assignSticky } from '../memory/sticky-assignment.ts';
+import { assignSticky } from '../group/sticky-assignment.ts';
 import {
   ASSIGNOR_NAME,
   ASSIGNOR_VERSION,

@@ -1,5 +1,5 @@
 import type { GroupDescription, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
-import { assignSticky, partitionKey } from './sticky-assignment.ts';
+import { assignSticky, partitionKey } from '../group/sticky-assignment.ts';
 
 /**
  * What the group coordinator needs from a member: its subscription, and the

@@ -11,7 +11,7 @@ import type { MemoryLog } from './memory-log.ts';
 import type { MemoryNode } from './node.ts';
 import { PartitionFetcher } from './partition-fetcher.ts';
 import type { PartitionLog } from './partition-log.ts';
-import { partitionKey } from './sticky-assignment.ts';
+import { partitionKey } from '../group/sticky-assignment.ts';
 
 type ConsumerState = 'created' | 'running' | 'leaving' | 'stopped';
 

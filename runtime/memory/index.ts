@@ -5,4 +5,3 @@
 export { MemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export { memoryTransport, type MemoryTransport, type MemoryTransportOptions } from './memory-transport.ts';
 export type { FaultPoint, HandlerErrorContext, HandlerErrorListener } from './node.ts';
-export { assignSticky, type AssignorMember } from './sticky-assignment.ts';

@@ -1,3 +1,7 @@
+/**
+ * Sticky, balanced assignment of partitions to group members, shared by both
+ * transports so the memory log and Kafka balance a group the same way.
+ */
 import type { TopicPartition } from '../../protocols/transport.ts';
 
 /** A member as the assignor sees it: what it subscribes to and what it owns now. */

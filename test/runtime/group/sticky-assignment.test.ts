@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import type { TopicPartition } from '../../../protocols/transport.ts';
-import { assignSticky } from '../../../runtime/memory/index.ts';
+import { assignSticky } from '../../../runtime/group/sticky-assignment.ts';
 
 const partitions = (count: number, topic = 't'): TopicPartition[] => Array.from({ length: count }, (_, partition) => ({ topic, partition }));
 const subscribed = new Set(['t']);
