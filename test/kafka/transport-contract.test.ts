@@ -1,40 +1,5 @@
 import test from 'ava';
-import { randomUUID } from 'node:crypto';
-import type { Transport } from '../../protocols/transport.ts';
-import { kafkaTransport, type KafkaTransportConfig } from '../../runtime/kafka/index.ts';
-import { transportContractTests } from '../helpers/transport-contract.ts';
-import { startKafka, type KafkaTestCluster } from './harness/index.ts';
+import { contractOnKafka } from './contract-on-kafka.ts';
 
-// One broker for the whole file; every contract test uses its own topics and groups.
-let kafka: KafkaTestCluster | undefined;
-
-test.before(async () => {
-  kafka = await startKafka();
-});
-
-test.after.always(async () => {
-  await kafka?.stop();
-});
-
-/** Short heartbeats so members notice rebalances within a second. */
-const config = (): KafkaTransportConfig => ({
-  brokers: kafka!.brokers,
-  clientId: `contract-${randomUUID().slice(0, 8)}`,
-  group: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 200 },
-});
-
-transportContractTests(test, 'kafka', async () => {
-  const transports: Transport[] = [kafkaTransport(config())];
-  return {
-    transport: transports[0],
-    second: () => {
-      const node = kafkaTransport(config());
-      transports.push(node);
-      return node;
-    },
-    topic: (base) => `${base}-${randomUUID()}`,
-    teardown: async () => {
-      await Promise.all(transports.map((t) => t.close()));
-    },
-  };
-});
+// The default Kafka version (scripts/kafka/default-version, or EVENTIDE_KAFKA_VERSION).
+contractOnKafka(test);
