@@ -132,6 +132,30 @@ export function registerGroupTests(contract: ContractTest): void {
     await member.consumer.disconnect();
   });
 
+  contract('a member that seeks to the end of a transactional partition (a commit marker) gets the records written after it', async (t, { transport, topic }) => {
+    const name = topic('group-seek-marker');
+    await transport.admin().createTopics([{ name, partitions: 1 }]);
+    const writer = transport.transactionalProducer(`${name}-writer`);
+    await writer.connect();
+    const first = await writer.transaction();
+    await first.send(['a', 'b'].map((value) => ({ topic: name, partition: 0, value: bytes(value) })));
+    await first.commit();
+    const changes = new Changes();
+    const member = new GroupProbe(transport, { groupId: `${name}-group` }, changes);
+    await member.start([name]);
+    await changes.until(() => member.records.length === 2, 'the committed records');
+    // The offset after the last record is the commit marker's: where a restored partition that was caught up seeks.
+    const afterLast = member.offsets(0)[1]! + 1;
+    member.consumer.seek({ topic: name, partition: 0, offset: afterLast });
+    const second = await writer.transaction();
+    await second.send(['c'].map((value) => ({ topic: name, partition: 0, value: bytes(value) })));
+    await second.commit();
+    await changes.until(() => member.records.length === 3, 'the record written after the marker');
+    t.is(text(member.records[2]!), 'c');
+    await member.consumer.disconnect();
+    await writer.disconnect();
+  });
+
   contract('a member rejoining starts from the committed offsets', async (t, { transport, second, topic }) => {
     const name = topic('group-commit');
     const groupId = `${name}-group`;
