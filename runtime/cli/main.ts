@@ -11,7 +11,7 @@ import { runDemo } from './demo.ts';
 import { createLogger, type LogLevel } from './logging.ts';
 import { connect, resolveConnection, withConnectionFlags, type ConnectionFlags } from './connection.ts';
 import { checkTopics, createTopics } from './topics.ts';
-import { addQuery, cancelQuery, listQueries, parseDuration } from './queries.ts';
+import { addQuery, cancelQuery, listQueries, parseDuration, renewQuery } from './queries.ts';
 import { clusterStatus, printResults } from './observe.ts';
 import { runNodeCommand } from './node-command.ts';
 
@@ -137,6 +137,17 @@ withConnectionFlags(query.command('list'))
     const now = Date.now();
     for (const q of queries) write(`${q.id}  ${q.expiresAt > now ? `expires in ${Math.round((q.expiresAt - now) / 1000)}s` : 'expired'}  ${q.nrql}`);
     if (queries.length === 0) write('no queries');
+  });
+withConnectionFlags(query.command('renew <id>'))
+  .description('extend a query\'s life by --ttl from now (at most 1h)')
+  .option('--ttl <duration>', 'new time to live from now', '1h')
+  .action(async (id: string, options: ConnectionFlags & { ttl: string }) => {
+    const renewed = await withCluster(options, (transport) => renewQuery(transport, id, { ttlMs: parseDuration(options.ttl), now: Date.now() }));
+    if (renewed === null) {
+      process.stderr.write(`error: no query ${id} (eventide query list shows them)\n`);
+      process.exit(1);
+    }
+    write(`${id} renewed until ${new Date(renewed.expiresAt).toISOString()}`);
   });
 withConnectionFlags(query.command('cancel <id>'))
   .description('cancel a query: its complete windows are published, the rest flagged incomplete')

@@ -37,6 +37,13 @@ export async function addQuery(transport: Transport, nrql: string, options: { tt
   return record;
 }
 
+/** Extends a query's life: the same query written again, its `createdAt` now and its expiry `ttlMs` later. */
+export async function renewQuery(transport: Transport, id: string, options: { ttlMs: number; now: number }): Promise<QueryRecord | null> {
+  const current = (await listQueries(transport)).find((query) => query.id === id);
+  if (current === undefined) return null;
+  return addQuery(transport, current.nrql, { ...options, id });
+}
+
 export async function cancelQuery(transport: Transport, id: string): Promise<boolean> {
   const current = await listQueries(transport);
   if (!current.some((query) => query.id === id)) return false;

@@ -117,3 +117,19 @@ test('a cancelled query publishes what it holds, marks open windows incomplete, 
   t.regex(letters[0]!.message, /views/);
   t.deepEqual(fixture.errors, []);
 });
+
+test('a query renewed before its TTL runs out keeps aggregating and publishes its last window complete', async (t) => {
+  const views = pageViews('views-renewed');
+  const fixture = await startWith([{ ...views, ttlMs: 5000 }]);
+  t.teardown(() => fixture.stop());
+  await fixture.clock.advance(2000);
+  // Renewing writes the query again with a new expiry, as `eventide query renew` does.
+  await fixture.addQueries([{ id: views.id, nrql: views.nrql, ttlMs: 3_600_000 }]);
+  await fixture.settle();
+  await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the last window, closed by the idle timeout');
+  t.true(fixture.clock.now() >= T0 + 10_000, 'it outlived its first TTL');
+  await fixture.flushWrites();
+  const results = await fixture.results();
+  checkEndedQuery(t, results, views, true);
+  t.deepEqual(await fixture.deadLetters(), []);
+});
