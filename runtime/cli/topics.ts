@@ -45,8 +45,13 @@ export function topicMismatches(expected: readonly TopicSpec[], actual: readonly
 export async function createTopics(admin: TransportAdmin, layout: TopicLayout): Promise<{ created: string[]; problems: string[] }> {
   const expected = pipelineTopics(layout);
   const created = await admin.createTopics(expected);
-  const problems = topicMismatches(expected, await admin.describeTopics(expected.map((spec) => spec.name)));
-  return { created, problems };
+  // Brokers learn of new topics one by one: a topic just created may be missing from one broker's answer for a moment.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const problems = topicMismatches(expected, await admin.describeTopics(expected.map((spec) => spec.name)));
+    if (problems.length === 0 || Date.now() > deadline) return { created, problems };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 export async function checkTopics(admin: TransportAdmin, layout: TopicLayout): Promise<string[]> {

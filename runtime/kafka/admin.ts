@@ -29,6 +29,22 @@ async function waitForLeaders(admin: Admin, spec: TopicSpec): Promise<void> {
   throw new TopicConfigError(`createTopics: ${spec.name} has no leader for every partition after 30 s`, { cause: last });
 }
 
+/**
+ * Waits until the topic list shows every created topic. With several brokers,
+ * the one answering the next metadata request may not know a new topic yet,
+ * so a describe right after a create could miss it (seen on three brokers).
+ */
+async function waitUntilListed(admin: Admin, names: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (names.length > 0) {
+    const listed = new Set(await admin.listTopics());
+    const missing = names.filter((name) => !listed.has(name));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new TopicConfigError(`createTopics: ${missing.join(', ')} not in the cluster's topic list 30 s after creation`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Topic and group administration through one kafkajs admin client. */
 export class KafkaAdmin implements TransportAdmin {
   readonly #admin: LazyClient<Admin>;
@@ -62,6 +78,7 @@ export class KafkaAdmin implements TransportAdmin {
           if (!hasKafkaErrorType(error, 'TOPIC_ALREADY_EXISTS')) throw error;
         }
       }
+      await waitUntilListed(admin, created);
       return created;
     });
   }
