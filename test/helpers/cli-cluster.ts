@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Event } from '../../protocols/event.ts';
 import { encodeEventBatch } from '../../protocols/event-batch/index.ts';
+import { rawBatchRecords } from './raw-batches.ts';
 import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
 import type { Transport } from '../../protocols/transport.ts';
 import { TOPICS } from '../../pipeline/topics.ts';
@@ -261,6 +262,20 @@ export class CliCluster {
     };
     return done('ingest', rawPartitions) && done('aggregate', matchedPartitions);
   }
+
+  /** Waits until at least `expected` results are published and the pipeline caught up with its inputs. */
+  async untilAllResults(transport: Transport, expected: number, partitions: { matched: number; raw: number }, timeoutMs: number): Promise<void> {
+    let seen = 0;
+    await until(
+      async () => {
+        seen = (await readResults(transport)).length;
+        return seen >= expected && (await this.caughtUp(transport, partitions.matched, partitions.raw));
+      },
+      () => `${expected} results (${seen} so far) and the pipeline caught up; logs in ${this.logDir}`,
+      timeoutMs,
+      500,
+    );
+  }
 }
 
 // ------------------------------------------------------------------ load and expectations
@@ -286,15 +301,7 @@ export function trailingEvents(at: number): Event[] {
 
 /** Raw batches of `batchSize`, event i to partition `i % partitions`, so each partition stays in event-time order. */
 export async function produceRaw(transport: Transport, events: readonly Event[], partitions: number, batchSize = 50): Promise<void> {
-  const perPartition: Event[][] = Array.from({ length: partitions }, () => []);
-  events.forEach((event, i) => perPartition[i % partitions]!.push(event));
-  const records = [];
-  for (let partition = 0; partition < partitions; partition++) {
-    const list = perPartition[partition]!;
-    for (let from = 0; from < list.length; from += batchSize) {
-      records.push({ topic: TOPICS.raw, partition, value: encodeEventBatch(list.slice(from, from + batchSize), { gzip: (from / batchSize) % 2 === 0 }) });
-    }
-  }
+  const records = rawBatchRecords(events, partitions, batchSize);
   const producer = transport.producer();
   await producer.connect();
   for (let from = 0; from < records.length; from += 200) await producer.send(records.slice(from, from + 200));

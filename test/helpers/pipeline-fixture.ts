@@ -4,7 +4,7 @@
  * and added.
  */
 import type { Event, AttributeValue } from '../../protocols/event.ts';
-import { encodeEventBatch } from '../../protocols/event-batch/index.ts';
+import { rawBatchRecords } from './raw-batches.ts';
 import { encodeQueryRecord } from '../../protocols/query-record/index.ts';
 import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
 import { decodeDeadLetter, type DeadLetter } from '../../protocols/dead-letter/index.ts';
@@ -113,16 +113,7 @@ export class PipelineFixture {
 
   /** Writes events as raw batches of `batchSize`, event i to partition `i % partitions` keeping each partition in time order. */
   async produceEvents(events: readonly Event[], partitions = 3, batchSize = 25): Promise<void> {
-    const perPartition: Event[][] = Array.from({ length: partitions }, () => []);
-    events.forEach((event, i) => perPartition[i % partitions]!.push(event));
-    const records = [];
-    for (let partition = 0; partition < partitions; partition++) {
-      const list = perPartition[partition]!;
-      for (let from = 0; from < list.length; from += batchSize) {
-        records.push({ topic: TOPICS.raw, partition, value: encodeEventBatch(list.slice(from, from + batchSize), { gzip: from % 2 === 0 }) });
-      }
-    }
-    await this.admin.producer().send(records);
+    await this.admin.producer().send(rawBatchRecords(events, partitions, batchSize));
   }
 
   async produceRaw(partition: number, value: Buffer | null): Promise<void> {

@@ -66,16 +66,7 @@ test('a broker of three stopped and restarted under load: processing goes on and
   await kafka!.startBroker(1);
   await produceTrailing(transport!, base + SPAN_MS + 10 * 60_000, RAW_PARTITIONS);
 
-  let seen = 0;
-  await until(
-    async () => {
-      seen = (await readResults(transport!)).length;
-      return seen >= expected.size && (await cluster.caughtUp(transport!, MATCHED_PARTITIONS, RAW_PARTITIONS));
-    },
-    () => `${expected.size} results (${seen} so far) and the pipeline caught up; logs in ${cluster.logDir}`,
-    150_000,
-    500,
-  );
+  await cluster.untilAllResults(transport!, expected.size, { matched: MATCHED_PARTITIONS, raw: RAW_PARTITIONS }, 150_000);
   t.deepEqual(compareResults(await readResults(transport!), expected), []);
   for (const node of cluster.nodes) t.true(node.running, `node ${node.id} is still running`);
 });

@@ -10,7 +10,7 @@ import { kafkaTransport } from '../../runtime/kafka/index.ts';
 import type { Transport } from '../../protocols/transport.ts';
 import { pipelineTopics, TOPICS } from '../../pipeline/topics.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
-import { CliCluster, knownEvents, loadBase, produceRaw, produceTrailing, readResults, registerQueries, spreadQueries, until } from '../helpers/cli-cluster.ts';
+import { CliCluster, knownEvents, loadBase, produceRaw, produceTrailing, readResults, registerQueries, spreadQueries } from '../helpers/cli-cluster.ts';
 import { startKafka, type KafkaTestCluster } from './harness/index.ts';
 
 const RAW_PARTITIONS = 3;
@@ -66,16 +66,7 @@ test.serial('queries added and cancelled with the CLI reach every node; a node s
   await produceRaw(transport!, events, RAW_PARTITIONS);
   await produceTrailing(transport!, base + SPAN_MS + 10 * 60_000, RAW_PARTITIONS);
   const expected = expectedResults([SHOP, DURATIONS, BLOG], events);
-  let seen = 0;
-  await until(
-    async () => {
-      seen = (await readResults(transport!)).length;
-      return seen >= expected.size && (await cluster.caughtUp(transport!, MATCHED_PARTITIONS, RAW_PARTITIONS));
-    },
-    () => `${expected.size} results (${seen} so far) and the pipeline caught up; logs in ${cluster.logDir}`,
-    120_000,
-    500,
-  );
+  await cluster.untilAllResults(transport!, expected.size, { matched: MATCHED_PARTITIONS, raw: RAW_PARTITIONS }, 120_000);
   t.deepEqual(compareResults(await readResults(transport!), expected), []);
 
   const printed = await cluster.runOk(['results', '--query', BLOG.id]);
