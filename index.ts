@@ -37,6 +37,7 @@ export {
   type TableValueOf,
 } from './runtime/stage.ts';
 export { createNode, EventideNode, type NodeOptions } from './runtime/node.ts';
+export { Instrumentation, type InstrumentationEvents, type InstrumentationEvent } from './runtime/instrumentation.ts';
 export type { PartitionHost, PartitionHostStats, RestoreReport } from './runtime/partition-host.ts';
 export type { PartitionState } from './runtime/partition-lifecycle.ts';
 export type { TableStore } from './runtime/table-store.ts';
@@ -53,6 +54,7 @@ export type {
   PublishedMessage,
   PublishedNotice,
   RestoredMessage,
+  RevokeMessage,
   RuntimeMessage,
   SnapshotMessage,
   StageEmission,

@@ -120,6 +120,15 @@ export interface SnapshotMessage {
   readonly now: number;
 }
 
+/**
+ * The partition is leaving this node (a rebalance moved it, or the node shuts
+ * down). A final `eventide.snapshot` follows; nothing else does.
+ */
+export interface RevokeMessage {
+  readonly type: 'eventide.revoke';
+  readonly now: number;
+}
+
 /** Every message the runtime sends a partition machine. */
 export type RuntimeMessage<Value = unknown, TableValue = unknown> =
   | BatchMessage<Value>
@@ -127,7 +136,8 @@ export type RuntimeMessage<Value = unknown, TableValue = unknown> =
   | PublishedMessage
   | TableMessage<TableValue>
   | RestoredMessage
-  | SnapshotMessage;
+  | SnapshotMessage
+  | RevokeMessage;
 
 // ---------------------------------------------------------- emissions out
 

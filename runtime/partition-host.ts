@@ -313,6 +313,7 @@ export class PartitionHost {
     this.lifecycle.transitionTo('revoking');
     this.#cancelSnapshotTimer?.();
     if (wasRunning) {
+      this.#mailbox.post({ kind: 'message', message: { type: 'eventide.revoke', now: this.#context.clock.now() } });
       this.requestSnapshot('revocation');
       await this.#mailbox.idle();
       if (this.stage.snapshots === undefined) this.#flushBufferAsJob();
@@ -352,9 +353,9 @@ export class PartitionHost {
         this.#handleRecords(actor, message.records, message.replayed);
         break;
       case 'message':
-        // A tick alone does not make a snapshot due: an idle partition would write one every interval for ever.
+        // A tick (or the revocation notice) alone does not make a snapshot due: an idle partition would write one every interval for ever.
         // What a tick changes that matters (a window it closes) ends in a publication, whose acknowledgement does.
-        this.#send(actor, message.message, message.message.type !== 'eventide.tick');
+        this.#send(actor, message.message, message.message.type !== 'eventide.tick' && message.message.type !== 'eventide.revoke');
         this.#route(undefined, false);
         break;
       case 'snapshot':

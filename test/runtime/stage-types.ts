@@ -48,7 +48,7 @@ defineStage({ name: 'ticks', input: { topic: 'clicks', decode: decodeClick }, ma
 
 // Its events must include every RuntimeMessage, not just some.
 const batchOnly = setup({ types: { events: {} as BatchMessage<Click> | TickMessage, emitted: {} as StageEmission } }).createMachine({});
-// @ts-expect-error eventide.published, eventide.table, eventide.restored and eventide.snapshot are missing
+// @ts-expect-error eventide.published, eventide.table, eventide.restored, eventide.snapshot and eventide.revoke are missing
 defineStage({ name: 'batches', input: { topic: 'clicks', decode: decodeClick }, machine: batchOnly });
 
 // It may emit only StageEmissions.
