@@ -3,7 +3,7 @@ import type { Admin } from 'kafkajs';
 import { TopicConfigError } from '../../protocols/errors.ts';
 import type { GroupDescription, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
 import { decodeMember, generationOf } from './group-protocol.ts';
-import { hasKafkaErrorType, translated } from './kafka-errors.ts';
+import { hasKafkaErrorType, translated, translatedRead } from './kafka-errors.ts';
 import type { LazyClient } from './lazy-client.ts';
 
 const { ConfigResourceTypes } = kafkajs as unknown as { ConfigResourceTypes: { TOPIC: number } };
@@ -84,7 +84,7 @@ export class KafkaAdmin implements TransportAdmin {
   }
 
   async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
-    return translated('describeTopics', async () => {
+    return translatedRead('describeTopics', async () => {
       const admin = await this.#admin.get();
       const existing = new Set(await admin.listTopics());
       const present = names.filter((name) => existing.has(name));
@@ -107,11 +107,11 @@ export class KafkaAdmin implements TransportAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    return translated('listTopics', async () => (await this.#admin.get()).listTopics());
+    return translatedRead('listTopics', async () => (await this.#admin.get()).listTopics());
   }
 
   async fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
-    return translated('fetchCommittedOffsets', async () => {
+    return translatedRead('fetchCommittedOffsets', async () => {
       const admin = await this.#admin.get();
       const [answer] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const committed = (answer?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
@@ -120,7 +120,7 @@ export class KafkaAdmin implements TransportAdmin {
   }
 
   async describeGroup(groupId: string): Promise<GroupDescription> {
-    return translated('describeGroup', async () => {
+    return translatedRead('describeGroup', async () => {
       const admin = await this.#admin.get();
       const { groups } = await admin.describeGroups([groupId]);
       const group = groups.find((g) => g.groupId === groupId);

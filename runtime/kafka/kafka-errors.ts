@@ -62,3 +62,21 @@ export async function translated<T>(doing: string, call: () => Promise<T>): Prom
     throw toEventideError(error, doing);
   }
 }
+
+/**
+ * Like `translated`, for calls that only read and may be repeated: a
+ * retriable failure (a broker that is not yet the leader of a new topic's
+ * partition, a connection that dropped) is tried again with back-off before it
+ * reaches the caller. Seen: NOT_LEADER_FOR_PARTITION from startOffsets right
+ * after a topic was created.
+ */
+export async function translatedRead<T>(doing: string, call: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await translated(doing, call);
+    } catch (error) {
+      if (!(error instanceof TransportUnavailableError) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+    }
+  }
+}

@@ -9,7 +9,7 @@ import type {
 } from '../../protocols/transport.ts';
 import type { EndOffsets } from './end-offsets.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
-import { translated } from './kafka-errors.ts';
+import { translated, translatedRead } from './kafka-errors.ts';
 import { StaticReadSession } from './static-read-session.ts';
 import { followTopic, type FollowErrorSink } from './topic-follower.ts';
 
@@ -34,11 +34,11 @@ export class KafkaPartitionReader implements PartitionReader {
   }
 
   endOffsets(topic: string, isolation: Isolation = 'read_committed'): Promise<Map<number, number>> {
-    return translated(`endOffsets ${topic}`, () => this.#offsets.end(topic, isolation));
+    return translatedRead(`endOffsets ${topic}`, () => this.#offsets.end(topic, isolation));
   }
 
   startOffsets(topic: string): Promise<Map<number, number>> {
-    return translated(`startOffsets ${topic}`, () => this.#offsets.start(topic));
+    return translatedRead(`startOffsets ${topic}`, () => this.#offsets.start(topic));
   }
 
   read(position: TopicPartitionOffset, untilOffset: number, options: { isolation?: Isolation } = {}): AsyncIterable<readonly ConsumedRecord[]> {
@@ -51,7 +51,7 @@ export class KafkaPartitionReader implements PartitionReader {
   /** Checks the topic exists first: subscribing the shared session to a missing topic would break its later restarts. */
   async *#readExisting(session: StaticReadSession, position: TopicPartitionOffset, untilOffset: number): AsyncGenerator<readonly ConsumedRecord[]> {
     if (untilOffset <= position.offset) return;
-    await translated(`read ${position.topic}`, () => this.#offsets.start(position.topic));
+    await translatedRead(`read ${position.topic}`, () => this.#offsets.start(position.topic));
     yield* session.read(position, untilOffset);
   }
 
