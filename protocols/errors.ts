@@ -51,6 +51,14 @@ export class QueryValidationError extends EventideError {}
  */
 export class ProducerFencedError extends EventideError {}
 
+/**
+ * A transaction's commit failed without saying whether it took effect. Never
+ * retried on the same producer: recover by restoring the partition, whose new
+ * producer fences this one and so settles the outcome before the snapshots
+ * are read.
+ */
+export class CommitOutcomeUnknownError extends EventideError {}
+
 /** A transactional call made in the wrong state (no open transaction, two open). A programming error. */
 export class TransactionStateError extends EventideError {}
 

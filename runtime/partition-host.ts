@@ -17,7 +17,7 @@
  *   because those were committed with that marker.
  */
 import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
-import type { ConsumedBatch, ConsumedRecord, GroupConsumer, PartitionReader, ProducedRecord, TopicPartition, Transport } from '../protocols/transport.ts';
+import type { ConsumedBatch, ConsumedRecord, GroupConsumer, PartitionReader, ProducedRecord, TopicPartition, TransactionalProducer, Transport } from '../protocols/transport.ts';
 import type { OutputRecord, PublishedNotice, RuntimeMessage, StageEmission, StageRecord, TableChange, DeadLetterRequest } from '../protocols/stage.ts';
 import type { Clock } from '../protocols/clock.ts';
 import { isDecodeError, isFenced, ConfigError } from '../protocols/errors.ts';
@@ -107,6 +107,7 @@ export class PartitionHost {
   #durable = new Map<string, PublishedNotice>();
   #actor: Actor<AnyStateMachine> | null = null;
   #writer: PartitionWriter | null = null;
+  #producer: TransactionalProducer | null = null;
   #emissions: StageEmission[] = [];
   #buffer: ProducedRecord[] = [];
   #nextOffset = 0;
@@ -171,6 +172,7 @@ export class PartitionHost {
     const started = performance.now();
     const { transport, reader, clock } = this.#context;
     const producer = transport.transactionalProducer(this.transactionalId);
+    this.#producer = producer;
     await producer.connect();
     this.#writer = new PartitionWriter({
       producer,
@@ -326,6 +328,7 @@ export class PartitionHost {
     this.#mailbox.close();
     this.#actor?.stop();
     this.#actor = null;
+    await this.#disconnectProducer();
     this.lifecycle.transitionTo('stopped');
   }
 
@@ -341,6 +344,12 @@ export class PartitionHost {
     this.#actor?.stop();
     this.#actor = null;
     if (this.lifecycle.is('assigned', 'restoring', 'running', 'revoking')) this.lifecycle.transitionTo('failed');
+  }
+
+  async #disconnectProducer(): Promise<void> {
+    const producer = this.#producer;
+    this.#producer = null;
+    await producer?.disconnect().catch((error: unknown) => this.#logger.warn({ err: String(error) }, 'closing the partition producer failed'));
   }
 
   // ------------------------------------------------------------------ messages
@@ -563,6 +572,8 @@ export class PartitionHost {
       // The partition may already be gone from the assignment.
     }
     this.abandon();
+    // The node lives on: close this producer so nothing of it retries behind the restored partition's back.
+    void this.#disconnectProducer();
     this.#context.instrumentation.emit('partition.failed', { stage: this.stage.name, partition: this.partition, error });
     this.#context.onFailed(this, error);
   }

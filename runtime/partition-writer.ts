@@ -10,7 +10,7 @@
  * job without the earlier ones.
  */
 import type { ProducedRecord, TransactionalProducer } from '../protocols/transport.ts';
-import { PartitionAbandonedError, isFenced, isRetriable } from '../protocols/errors.ts';
+import { CommitOutcomeUnknownError, PartitionAbandonedError, isFenced, isRetriable } from '../protocols/errors.ts';
 
 export interface WriteJob {
   /** Records in the order they must appear (outputs, dead letters, publications, markers, snapshot). */
@@ -153,6 +153,7 @@ export class PartitionWriter {
 
   async #commit(jobs: readonly WriteJob[]): Promise<void> {
     const transaction = await this.#options.producer.transaction();
+    let committing = false;
     try {
       const records = jobs.flatMap((job) => job.records);
       if (records.length > 0) await transaction.send(records);
@@ -163,8 +164,14 @@ export class PartitionWriter {
           { topic: this.#options.inputTopic, partition: this.#options.partition, offset },
         ]);
       }
+      committing = true;
       await transaction.commit();
     } catch (error) {
+      // Aborting and writing the same jobs again is right only if the commit was never asked for:
+      // a commit that failed may still have taken effect, and a second copy would publish twice.
+      if (committing && !isFenced(error)) {
+        throw new CommitOutcomeUnknownError(`partition ${this.#options.inputTopic}[${this.#options.partition}]: commit failed (${error instanceof Error ? error.message : String(error)}); restoring settles whether it took effect`, { cause: error });
+      }
       if (!isFenced(error)) await transaction.abort().catch(() => {});
       throw error;
     }
