@@ -19,14 +19,18 @@ export interface RestorePoint {
 }
 
 export async function readRestorePoint(reader: PartitionReader, topic: string, stage: string, partition: number): Promise<RestorePoint> {
-  const [start, end] = await Promise.all([reader.startOffsets(topic), reader.endOffsets(topic, 'read_committed')]);
   const log = new SnapshotLogReader({ stage });
   const markersByKey = new Map<string, PublishMarker>();
   let recordsRead = 0;
   let bytesRead = 0;
-  const from = start.get(partition) ?? 0;
-  const until = end.get(partition) ?? 0;
-  if (until > from) {
+  let from = (await reader.startOffsets(topic)).get(partition) ?? 0;
+  // Read to the end, then ask for the end again and go on while it moved: during a leader change a
+  // broker can answer with an end that is behind, and a short read restores an old snapshot and
+  // misses publish markers, which would publish windows twice. The partition's only writer is
+  // fenced by now, so the end only moves while the fenced owner's last transaction settles.
+  for (let round = 0; round < 10; round++) {
+    const until = (await reader.endOffsets(topic, 'read_committed')).get(partition) ?? 0;
+    if (until <= from) break;
     for await (const chunk of reader.read({ topic, partition, offset: from }, until, { isolation: 'read_committed' })) {
       for (const record of chunk) {
         recordsRead++;
@@ -34,6 +38,7 @@ export async function readRestorePoint(reader: PartitionReader, topic: string, s
         log.add(record);
       }
     }
+    from = until;
   }
   const snapshot = log.latest();
   for (const marker of log.allMarkers()) markersByKey.set(marker.key, marker);
