@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import type { Admin } from 'kafkajs';
 import { TopicConfigError } from '../../protocols/errors.ts';
 import type { GroupDescription, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';

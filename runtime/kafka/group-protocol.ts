@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import type { GroupMember, TopicPartition } from '../../protocols/transport.ts';
 
 const { AssignerProtocol } = kafkajs;

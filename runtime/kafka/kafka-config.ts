@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import type { Kafka, KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 

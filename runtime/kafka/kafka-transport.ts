@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import type { Admin, Kafka } from 'kafkajs';
 import type {
   GroupConsumer,

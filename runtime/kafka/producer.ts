@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import type { Producer as KafkaJsProducer } from 'kafkajs';
 import type { ProducedRecord, Producer } from '../../protocols/transport.ts';
 import { translated } from './kafka-errors.ts';

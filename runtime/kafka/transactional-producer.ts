@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction } from 'kafkajs';
 import { ProducerFencedError, TransactionStateError } from '../../protocols/errors.ts';
 import type { ProducedRecord, TopicPartitionOffset, Transaction, TransactionalProducer } from '../../protocols/transport.ts';
