@@ -65,6 +65,23 @@ async function sendLateArrivals(fixture: PipelineFixture, queryId: string): Prom
   return later;
 }
 
+/**
+ * After the end, events keep coming: the ended query's results stay as they were, the other query is
+ * untouched, and only the lagging match node's events are dead-lettered (the new raw events are not matched).
+ */
+async function checkAfterEnd(t: import('ava').ExecutionContext, fixture: PipelineFixture, query: QuerySpec, reason: 'query-expired' | 'query-cancelled'): Promise<void> {
+  await sendLateArrivals(fixture, query.id);
+  const control = expectedResults([CONTROL], EVENTS);
+  await fixture.publishAll(of(await fixture.results(), query.id).length + control.size);
+  const results = await fixture.results();
+  checkEndedQuery(t, results, query, false);
+  t.deepEqual(compareResults(of(results, CONTROL.id), control), [], 'the other query is untouched');
+  const letters = await fixture.deadLetters();
+  t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`), [`aggregate/${reason}`], 'the lagging match node’s events are dead-lettered, the new raw events are not matched');
+  t.regex(letters[0]!.message, new RegExp(query.id));
+  t.deepEqual(fixture.errors, []);
+}
+
 test('a query whose TTL expires publishes its closed windows complete and its open window partial, then aggregates nothing more', async (t) => {
   const views = pageViews('views-5s');
   const fixture = await startWith([{ ...views, ttlMs: 5000 }, CONTROL]);
@@ -76,15 +93,7 @@ test('a query whose TTL expires publishes its closed windows complete and its op
   t.true(fixture.clock.now() >= T0 + 5000);
   checkEndedQuery(t, await fixture.results(), views, false);
 
-  await sendLateArrivals(fixture, views.id);
-  const control = expectedResults([CONTROL], EVENTS);
-  await fixture.publishAll(of(await fixture.results(), views.id).length + control.size);
-  const results = await fixture.results();
-  checkEndedQuery(t, results, views, false);
-  t.deepEqual(compareResults(of(results, CONTROL.id), control), [], 'the other query is untouched');
-  const letters = await fixture.deadLetters();
-  t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`), ['aggregate/query-expired'], 'the lagging match node’s events are dead-lettered, the new raw events are not matched');
-  t.deepEqual(fixture.errors, []);
+  await checkAfterEnd(t, fixture, views, 'query-expired');
 });
 
 test('a query that expires on the tick that closes its last window publishes that window complete', async (t) => {
@@ -106,16 +115,7 @@ test('a cancelled query publishes what it holds, marks open windows incomplete, 
   t.true(fixture.clock.now() < T0 + 10_000, 'published on cancellation, not when the window would have closed');
   checkEndedQuery(t, await fixture.results(), views, false);
 
-  await sendLateArrivals(fixture, views.id);
-  const control = expectedResults([CONTROL], EVENTS);
-  await fixture.publishAll(of(await fixture.results(), views.id).length + control.size);
-  const results = await fixture.results();
-  checkEndedQuery(t, results, views, false);
-  t.deepEqual(compareResults(of(results, CONTROL.id), control), []);
-  const letters = await fixture.deadLetters();
-  t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`), ['aggregate/query-cancelled']);
-  t.regex(letters[0]!.message, /views/);
-  t.deepEqual(fixture.errors, []);
+  await checkAfterEnd(t, fixture, views, 'query-cancelled');
 });
 
 test('a query renewed before its TTL runs out keeps aggregating and publishes its last window complete', async (t) => {
