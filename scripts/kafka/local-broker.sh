@@ -62,7 +62,7 @@ PROPS
 if [[ ! -f "$data/data/meta.properties" ]]; then
   echo "local-broker: formatting $data/data"
   "$java" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$libs/*" kafka.tools.StorageTool format \
-    -t "$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" -c "$data/server.properties" >"$data/logs/format.out" 2>&1 \
+    --cluster-id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" -c "$data/server.properties" >"$data/logs/format.out" 2>&1 \
     || { cat "$data/logs/format.out" >&2; exit 1; }
 fi
 

@@ -98,8 +98,10 @@ export async function startLocalJvmCluster(version: string, count: 1 | 3): Promi
 }
 
 /** `kafka-storage format`: writes the cluster id and the node's metadata into its data folder. */
+// A base64url cluster id starts with '-' once in 64: as a separate argument the tool's parser would
+// take it for an option ("--cluster-id: expected one argument"), so it is joined to its flag.
 function formatStorage(libs: string, clusterId: string, node: LocalNode): Promise<void> {
-  const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')];
+  const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(node.dir, 'server.properties')];
   return new Promise((resolveFormat, reject) => {
     const child = spawn(javaBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
