@@ -17,6 +17,8 @@ import { NO_WATERMARK, sourceKey, watermarkOf, type SourceProgress } from './wat
 
 export interface SupervisorContext {
   readonly partition: number;
+  /** The topic window results are published to. */
+  readonly resultsTopic: string;
   readonly now: number;
   readonly nextOffset: number;
   /** The queries table as last received. */
@@ -52,6 +54,8 @@ export interface QueryProgress {
   readonly firstEventAt: number;
 }
 
+export type SupervisorInput = PartitionInput & { readonly resultsTopic: string; readonly idleTimeoutMs?: number };
+
 export type SupervisorMessage = RuntimeMessage<MatchedEventBatch, QueryRecord> | QueryReport;
 
 export const queryActorId = (queryId: string): string => `q:${queryId}`;
@@ -76,7 +80,7 @@ const letter = (reason: string, message: string, offset: number, original: unkno
 
 export const partitionSupervisorMachine = setup({
   types: {
-    input: {} as PartitionInput & { readonly idleTimeoutMs?: number },
+    input: {} as SupervisorInput,
     context: {} as SupervisorContext,
     events: {} as SupervisorMessage,
     emitted: {} as StageEmission,
@@ -86,6 +90,7 @@ export const partitionSupervisorMachine = setup({
   id: 'partition-supervisor',
   context: ({ input }) => ({
     partition: input.partition,
+    resultsTopic: input.resultsTopic,
     now: input.now,
     nextOffset: 0,
     queries: {},
@@ -136,7 +141,7 @@ export const partitionSupervisorMachine = setup({
               continue;
             }
             active[queryId] = true;
-            enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, definition } });
+            enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, resultsTopic: context.resultsTopic, definition } });
           }
           const key = sourceKey(batch.source.topic, batch.source.partition);
           if (sourceTopics[batch.source.topic] !== batch.source.partitions) sourceTopics[batch.source.topic] = batch.source.partitions;

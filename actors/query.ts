@@ -21,6 +21,7 @@ import { windowMachine, type WindowPublishRequest } from './window.ts';
 
 export interface QueryInput {
   readonly queryId: string;
+  readonly resultsTopic: string;
   readonly definition: QueryDefinition;
 }
 
@@ -132,7 +133,7 @@ export const queryMachine = setup({
             for (const [start, events] of byStart) {
               if (open[start] === undefined) {
                 open[start] = true;
-                enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, start, definition: context.definition } });
+                enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, resultsTopic: context.resultsTopic, start, definition: context.definition } });
               }
               enqueue.sendTo(windowId(start), { type: 'window.add', events });
             }

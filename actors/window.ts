@@ -15,10 +15,10 @@ import type { OutputRecord } from '../protocols/stage.ts';
 import { encodeWindowResult, type WindowResult } from '../protocols/result/index.ts';
 import { addToFacetGroups, emptyFacetGroups, finalize, type FacetGroups } from './aggregates/index.ts';
 
-export const RESULTS_TOPIC = 'results';
-
 export interface WindowInput {
   readonly queryId: string;
+  /** Where the window's result records go. */
+  readonly resultsTopic: string;
   readonly start: number;
   readonly definition: QueryDefinition;
 }
@@ -86,7 +86,7 @@ const publishRequest = (context: WindowContext): WindowPublishRequest => ({
   type: 'window.publish',
   key: windowKey(context.queryId, context.start),
   start: context.start,
-  records: windowResults(context).map((result) => ({ topic: RESULTS_TOPIC, key: context.queryId, value: encodeWindowResult(result) })),
+  records: windowResults(context).map((result) => ({ topic: context.resultsTopic, key: context.queryId, value: encodeWindowResult(result) })),
 });
 
 export const windowMachine = setup({

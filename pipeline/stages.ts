@@ -70,7 +70,7 @@ export function aggregateStage(options: PipelineOptions = {}): StageDefinition<u
     name: 'aggregate',
     input: { topic: TOPICS.matched, decode: (record) => decodeMatchedEventBatch(valueOf(record)) },
     machine: partitionSupervisorMachine,
-    machineInput: { idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
+    machineInput: { resultsTopic: TOPICS.results, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
     tables: [queriesTable],
     tick: { everyMs: options.tickMs ?? 1000 },
     snapshots: { topic: TOPICS.snapshots, everyMs: options.snapshotEveryMs ?? 5000, everyRecords: options.snapshotEveryRecords ?? 20_000 },
