@@ -9,10 +9,11 @@
  *
  * ```
  *   restoring ──eventide.restored──▶ running ──eventide.revoke──▶ revoking
- *     (tables arrive)                  │ eventide.batch / tick / table      │ eventide.published (in-flight publications)
+ *                                      │ eventide.batch / tick              │ eventide.published (in-flight publications)
  *                                      │ eventide.published                 │ eventide.snapshot (the final one)
  *                                      │ eventide.snapshot                  │
  *   any state ──eventide.restored──▶ running   (a snapshot restores in the state it was taken in: running, or revoking for a final one)
+ *   any state: eventide.table (the queries table), eventide.snapshot, what the query actors report
  * ```
  *
  * The runtime stops the actor after the final snapshot of a revoked
@@ -289,21 +290,18 @@ export const partitionSupervisorMachine = setup({
   on: {
     'eventide.restored': { target: '.running', actions: 'resumeAfterRestore' },
     'eventide.snapshot': { actions: 'recordSnapshotTime' },
+    // Tables arrive before `eventide.restored`, whatever state the snapshot was taken in.
+    'eventide.table': { actions: 'applyTable' },
     'query.publish': { actions: 'relayPublication' },
     'query.deadletter': { actions: 'relayDeadLetters' },
     'xstate.done.actor.*': { actions: 'forgetQuery' },
   },
   states: {
-    restoring: {
-      on: {
-        'eventide.table': { actions: 'applyTable' },
-      },
-    },
+    restoring: {},
     running: {
       on: {
         'eventide.batch': { actions: 'routeBatch' },
         'eventide.tick': { actions: 'passTickOn' },
-        'eventide.table': { actions: 'applyTable' },
         // A notice for a query that ended here already, or for a key of another format, is answered by nothing: it is reported as unhandled.
         'eventide.published': { guard: 'namesActiveQuery', actions: 'routePublished' },
         'eventide.revoke': { target: 'revoking' },
