@@ -85,8 +85,9 @@ test('an expired query ends on the tick: its open window is published incomplete
   send(batch([record(0, 'a', [T0 + 1])]));
   send({ type: 'eventide.tick', now: NOW + 1000 });
   const publish = emitted.find((e) => e.type === 'eventide.publish')!;
-  t.false(decodeWindowResult((publish as { records: { value: Buffer }[] }).records[0]!.value).complete);
-  send({ type: 'eventide.published', key: (publish as { key: string }).key, nextOffset: 1 });
+  if (publish?.type !== 'eventide.publish') return t.fail('no publication');
+  t.false(decodeWindowResult(publish.records[0]!.value as Buffer).complete);
+  send({ type: 'eventide.published', key: publish.key, nextOffset: 1 });
   t.deepEqual(Object.keys(actor.getSnapshot().children), []);
   t.deepEqual(actor.getSnapshot().context.ended, { a: 'expired' });
 });

@@ -31,7 +31,7 @@ test('when the watermark passes end plus lateness it closes, tells its query whe
   window.send(add([event(1, 'DE'), event(1, 'BR'), event(2, 'DE')], START, 3));
   window.send({ type: 'window.watermark', watermark: CLOSES_AT, nextOffset: 9 });
   t.is(window.snapshot()!.value, 'publishing');
-  const [closing, publish] = window.take() as [{ type: string; start: number; closedAt: number }, { type: string; key: string; records: { topic: string; key: string; value: Buffer }[] }];
+  const [closing, publish] = window.take() as unknown as [{ type: string; start: number; closedAt: number }, { type: string; key: string; records: { topic: string; key: string; value: Buffer }[] }];
   t.deepEqual(closing, { type: 'window.closing', start: START, closedAt: 9 });
   t.is(publish.type, 'window.publish');
   t.deepEqual(decodePublicationKey(publish.key), { queryId: 'shop', windowStart: START });
@@ -73,7 +73,7 @@ test('window.end closes it at once, incomplete, with no replay offset', (t) => {
   const window = runChild(windowMachine, input);
   window.send(add([event(1, 'DE')], START, 2));
   window.send({ type: 'window.end' });
-  const [closing, publish] = window.take() as [{ closedAt: unknown }, { records: { value: Buffer }[] }];
+  const [closing, publish] = window.take() as unknown as [{ closedAt: unknown }, { records: { value: Buffer }[] }];
   t.is(closing.closedAt, null);
   t.false(decodeWindowResult(publish.records[0]!.value).complete);
 });
