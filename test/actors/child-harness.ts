@@ -43,7 +43,7 @@ export function runChild<Logic extends AnyStateMachine>(logic: Logic, input: Inp
   const actor = createActor(parent, {
     inspect: (event) => {
       if (event.type === '@xstate.microstep' && event._transitions.length === 0) {
-        unhandled.push({ actor: (event.actorRef as { id: string }).id, state: (event.snapshot as { value?: unknown }).value, type: event.event.type });
+        unhandled.push({ actor: (event.actorRef as unknown as { id: string }).id, state: (event.snapshot as { value?: unknown }).value, type: event.event.type });
       }
     },
   });

@@ -17,7 +17,7 @@ function supervisor(snapshot?: unknown) {
   const emitted: StageEmission[] = [];
   const unhandled: { actor: string; state: unknown; type: string }[] = [];
   const inspect = (event: InspectionEvent): void => {
-    if (event.type === '@xstate.microstep' && event._transitions.length === 0) unhandled.push({ actor: (event.actorRef as { id: string }).id, state: (event.snapshot as { value?: unknown }).value, type: event.event.type });
+    if (event.type === '@xstate.microstep' && event._transitions.length === 0) unhandled.push({ actor: (event.actorRef as unknown as { id: string }).id, state: (event.snapshot as { value?: unknown }).value, type: event.event.type });
   };
   const actor = createActor(partitionSupervisorMachine, {
     input: { stage: 'aggregate', partition: 0, inputPartitions: 1, now: NOW, resultsTopic: 'results' },
