@@ -103,13 +103,31 @@ export interface TableMessage<Value = unknown> {
   readonly now: number;
 }
 
+/** Where a partition's restore found its state and its input offset. */
+export type RestoreSource = 'snapshot' | 'committed-offset' | 'earliest';
+
 /**
- * The actor was rebuilt from a snapshot. `published` lists every publication
- * whose marker was written after that snapshot: they are durable, so the
- * actor must drop what they published and never request them again.
+ * The partition is ready: sent once, after the actor was created (from its
+ * snapshot, or fresh) and after the `eventide.table` messages of its tables,
+ * before any batch, whether or not a snapshot was found. A machine may wait in
+ * a `restoring` state and leave it on this message.
+ *
+ * - `from` says where the state and the input offset came from: `snapshot`
+ *   (the actor was rebuilt from it; input resumes at its offset),
+ *   `committed-offset` or `earliest` (no snapshot: a fresh actor, input from
+ *   the group's committed offset or the partition's earliest one).
+ * - `published` lists every publication whose marker was written after the
+ *   snapshot (empty without one): they are durable, so the actor must drop
+ *   what they published and never request them again.
+ *
+ * In response the actor asks again for every publication that was still
+ * pending when its snapshot was taken (`eventide.publish`); the runtime
+ * answers those already durable (a marker anywhere in the snapshots
+ * partition) with `eventide.published` and writes the others.
  */
 export interface RestoredMessage {
   readonly type: 'eventide.restored';
+  readonly from: RestoreSource;
   readonly published: readonly PublishedNotice[];
   readonly now: number;
 }
@@ -154,7 +172,15 @@ export interface OutputEmission {
 /**
  * A publication: its records and a publish marker (key, input offset) are
  * written in one transaction, then `eventide.published` is sent back. A key is
- * published at most once per partition, whatever stops when.
+ * published at most once per partition, whatever stops when: a request for a
+ * key already durable is answered with `eventide.published` and not written,
+ * and a request for a key still being written is not written twice (it is
+ * reported as a duplicate).
+ *
+ * The actor is the one owner of whether it is published: the runtime does
+ * not persist requests in flight, so an actor whose snapshot holds a
+ * publication not yet acknowledged asks for it again when it receives
+ * `eventide.restored`.
  */
 export interface PublishEmission {
   readonly type: 'eventide.publish';

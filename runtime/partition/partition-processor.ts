@@ -1,0 +1,209 @@
+/**
+ * The processing side of a hosted partition, from a restore's seed on: the
+ * partition machine, and the turning of each mailbox message into messages
+ * to the machine and of what the machine emits into write jobs. It
+ * coordinates the publication ledger, the emission router and the snapshot
+ * policy; the partition host around it owns the lifecycle and the I/O
+ * (fencing, restore, fetching, the mailbox, the writer, failure).
+ *
+ * Handling is synchronous and one message at a time (the mailbox's promise);
+ * an error thrown here fails the partition.
+ */
+import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import type { ConsumedRecord } from '../../protocols/transport.ts';
+import type { PartitionInput, RestoredMessage, RuntimeMessage, StageRecord } from '../../protocols/stage.ts';
+import type { Clock } from '../../protocols/clock.ts';
+import { isDecodeError } from '../../protocols/errors.ts';
+import type { StageDefinition } from '../stage.ts';
+import type { Logger } from '../logger.ts';
+import type { Instrumentation } from '../instrumentation.ts';
+import type { RestoreSeed } from './restorer.ts';
+import { PublicationLedger } from './publication-ledger.ts';
+import { EmissionRouter, type RouteContext, type WriteSink } from './emission-router.ts';
+import { SnapshotPolicy } from './snapshot-policy.ts';
+import type { OutputAddresser } from './output-addresser.ts';
+import { combineObservers, unhandledMessageObserver, type UnhandledMessage } from './unhandled-messages.ts';
+
+/** What goes through a hosted partition's mailbox. */
+export type HostMessage =
+  | { readonly kind: 'records'; readonly records: readonly ConsumedRecord[]; readonly replayed: boolean }
+  | { readonly kind: 'message'; readonly message: RuntimeMessage }
+  | { readonly kind: 'snapshot'; readonly reason: string };
+
+export interface PartitionProcessorOptions {
+  readonly stage: StageDefinition<unknown>;
+  readonly partition: number;
+  readonly generation: number;
+  readonly nodeId: string;
+  readonly seed: RestoreSeed;
+  /** The machine's input (the runtime's `PartitionInput` merged with the stage's). */
+  readonly input: PartitionInput;
+  readonly writer: WriteSink;
+  readonly addresser: OutputAddresser;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly instrumentation: Instrumentation;
+  /** The node's observer of inspection events, if any. */
+  readonly inspect?: (event: InspectionEvent) => void;
+  /** Posts a message to the partition's mailbox (acknowledgements of publications). */
+  readonly post: (message: RuntimeMessage) => void;
+}
+
+const AFTER_MESSAGE: RouteContext = {};
+const AFTER_RESTORED: RouteContext = { restoring: true };
+/**
+ * Messages that do not by themselves make a snapshot due: an idle partition would write one every interval.
+ * What they change that matters (a window a tick closes) ends in a publication, whose acknowledgement does.
+ */
+const KEEPS_STATE_CLEAN: ReadonlySet<string> = new Set(['eventide.tick', 'eventide.revoke', 'eventide.restored']);
+
+export class PartitionProcessor {
+  readonly #actor: Actor<AnyStateMachine>;
+  #running = false;
+  readonly #options: PartitionProcessorOptions;
+  readonly #ledger: PublicationLedger;
+  readonly #router: EmissionRouter;
+  /** `null` for a stateless stage. */
+  readonly #snapshots: SnapshotPolicy | null;
+  #nextOffset: number;
+  #recordsIn = 0;
+
+  constructor(options: PartitionProcessorOptions) {
+    this.#options = options;
+    const { stage, partition, seed, addresser, instrumentation, logger } = options;
+    this.#nextOffset = seed.nextOffset;
+    this.#ledger = new PublicationLedger(seed);
+    this.#router = new EmissionRouter({
+      ledger: this.#ledger,
+      addresser,
+      writer: options.writer,
+      stateful: stage.snapshots !== undefined,
+      acknowledge: (notice) => options.post({ type: 'eventide.published', ...notice }),
+      reports: {
+        deadLetter: (reason) => instrumentation.emit('deadletter', { stage: stage.name, partition, reason }),
+        duplicate: (key) => {
+          logger.warn({ key }, 'publication requested twice while pending; the second request is ignored');
+          instrumentation.emit('publication.duplicate', { stage: stage.name, partition, key });
+        },
+      },
+    });
+    this.#snapshots = stage.snapshots === undefined ? null : new SnapshotPolicy({
+      stage: stage.name, partition, nodeId: options.nodeId, generation: options.generation, settings: stage.snapshots, clock: options.clock, restoredSeq: seed.seq,
+      toRecord: (record) => addresser.snapshotRecord(record),
+      onWritten: ({ meta, bytes, reason }, durationMs) => {
+        instrumentation.emit('snapshot.written', { stage: stage.name, partition, seq: meta.seq, bytes, durationMs });
+        logger.debug({ seq: meta.seq, offset: meta.nextOffset, bytes, reason }, 'snapshot written');
+      },
+    });
+    const observeUnhandled = unhandledMessageObserver((message) => this.#reportUnhandled(message));
+    this.#actor = createActor(stage.machine, {
+      input: options.input,
+      ...(seed.machine === null ? {} : { snapshot: seed.machine as never }),
+      inspect: options.inspect === undefined ? observeUnhandled : combineObservers(observeUnhandled, options.inspect),
+    });
+    for (const type of ['eventide.output', 'eventide.publish', 'eventide.deadletter'] as const) this.#actor.on(type, this.#router.collect as never);
+  }
+
+  /** The machine's actor while it runs (for inspection); `null` before `start` and after `stop`. */
+  get actor(): Actor<AnyStateMachine> | null {
+    return this.#running ? this.#actor : null;
+  }
+
+  /** Starts the actor (from its snapshot, or fresh). */
+  start(): void {
+    this.#actor.start();
+    this.#running = true;
+  }
+
+  /** The next input offset to handle. */
+  get nextOffset(): number {
+    return this.#nextOffset;
+  }
+
+  get recordsIn(): number {
+    return this.#recordsIn;
+  }
+
+  get snapshots(): SnapshotPolicy | null {
+    return this.#snapshots;
+  }
+
+  /** Whether input at this offset was handled and committed before the restore. */
+  isReplayed(offset: number): boolean {
+    return this.#ledger.isReplayed(offset);
+  }
+
+  /** The message that tells the machine it is ready (after its tables). */
+  restoredMessage(now: number): RestoredMessage {
+    return { type: 'eventide.restored', from: this.#options.seed.from, published: this.#ledger.restoredNotices, now };
+  }
+
+  /** Handles one mailbox message. Throws the machine's error if it failed. */
+  handle(message: HostMessage): void {
+    const actor = this.#actor;
+    if (message.kind === 'records') this.#handleRecords(message.records, message.replayed);
+    else if (message.kind === 'snapshot') this.#takeSnapshot(message.reason);
+    else {
+      const { type } = message.message;
+      if (!KEEPS_STATE_CLEAN.has(type)) this.#snapshots?.changed();
+      actor.send(message.message);
+      if (type !== 'eventide.restored') this.#route(AFTER_MESSAGE);
+      else {
+        this.#route(AFTER_RESTORED);
+        this.#ledger.restoreHandled();
+      }
+    }
+    const snapshot = actor.getSnapshot();
+    if (snapshot.status === 'error') throw snapshot.error;
+  }
+
+  /** Writes the outputs still waiting for a transaction (a stateless stage stopping). */
+  flush(): void {
+    this.#router.flush();
+  }
+
+  /** Stops the actor and the snapshot interval; nothing is handled after. */
+  stop(): void {
+    this.#snapshots?.stop();
+    this.#running = false;
+    this.#actor.stop();
+  }
+
+  #handleRecords(records: readonly ConsumedRecord[], replayed: boolean): void {
+    const { stage, partition, clock, instrumentation } = this.#options;
+    const decoded: StageRecord<unknown>[] = [];
+    for (const record of records) {
+      try {
+        decoded.push({ offset: record.offset, key: record.key, value: stage.input.decode(record), headers: record.headers, timestamp: record.timestamp });
+      } catch (error) {
+        if (!isDecodeError(error)) throw error;
+        this.#router.collect({ type: 'eventide.deadletter', letters: [{ reason: error.reason, message: error.message, offset: record.offset, original: record.value }] });
+      }
+    }
+    const nextOffset = (this.#nextOffset = records[records.length - 1]!.offset + 1);
+    this.#recordsIn += records.length;
+    instrumentation.emit('records.in', { stage: stage.name, partition, records: records.length });
+    const due = this.#snapshots?.recordsHandled(records.length) ?? false;
+    if (decoded.length > 0) this.#actor.send({ type: 'eventide.batch', partition, records: decoded, nextOffset, now: clock.now() });
+    this.#route({ batchEnd: nextOffset, replayed });
+    if (due) this.#takeSnapshot('records');
+  }
+
+  /** Routes what the machine emitted; anything emitted changed its state. */
+  #route(context: RouteContext): void {
+    if (this.#router.route(context, this.#nextOffset)) this.#snapshots?.changed();
+  }
+
+  #takeSnapshot(reason: string): void {
+    const snapshots = this.#snapshots;
+    if (snapshots === null || !snapshots.dirty) return;
+    this.#actor.send({ type: 'eventide.snapshot', now: this.#options.clock.now() });
+    this.#route(AFTER_MESSAGE);
+    this.#options.writer.enqueue(snapshots.snapshotJob(this.#actor.getPersistedSnapshot(), this.#nextOffset, this.#router.takeOutbox(), reason));
+  }
+
+  #reportUnhandled(message: UnhandledMessage): void {
+    this.#options.logger.debug(message, 'message not handled in the current state of its actor');
+    this.#options.instrumentation.emit('message.unhandled', { stage: this.#options.stage.name, partition: this.#options.partition, ...message });
+  }
+}

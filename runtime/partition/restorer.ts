@@ -1,0 +1,120 @@
+/**
+ * The restorer: where a partition's state and input resume. It turns the
+ * stage's snapshots partition (read by `readRestorePoint`) into a seed, the
+ * one thing the host needs to rebuild the partition:
+ *
+ * - with a snapshot: its machine snapshot, input offset and sequence number,
+ *   and the publish markers (those after it, and every one by key);
+ * - without one (or for a stage without snapshots): a fresh machine, input
+ *   from the group's committed offset, else from the partition's earliest
+ *   offset.
+ *
+ * It reads and decides; it does not fence (the caller connects the
+ * partition's transactional producer first, so the log it reads is settled).
+ */
+import type { PartitionReader } from '../../protocols/transport.ts';
+import type { RestoreSource } from '../../protocols/stage.ts';
+import { decodeHostedState, type PublishMarker } from '../../protocols/snapshot/index.ts';
+import { readRestorePoint } from '../snapshot-restorer.ts';
+
+/** What a restore found, for logs and status. */
+export interface RestoreReport {
+  readonly from: RestoreSource;
+  readonly seq: number | null;
+  readonly offset: number;
+  readonly ageMs: number | null;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly markers: number;
+}
+
+/** Everything a host needs to rebuild a partition. */
+export interface RestoreSeed {
+  readonly from: RestoreSource;
+  /** The machine's persisted snapshot; `null`: start a fresh actor. */
+  readonly machine: unknown;
+  /** The first input offset to consume. */
+  readonly nextOffset: number;
+  /** Sequence number of the restored snapshot (0 without one); the next snapshot is `seq + 1`. */
+  readonly seq: number;
+  /** When the restored snapshot was taken (`null` without one). */
+  readonly takenAt: number | null;
+  /** Payload bytes of the restored snapshot. */
+  readonly bytes: number;
+  /**
+   * Markers written after the restored snapshot, in log order. Without a
+   * snapshot, every marker: the fresh actor replays input they covered.
+   */
+  readonly markersAfter: readonly PublishMarker[];
+  /** Every marker of the partition by key, those before the snapshot included. */
+  readonly markersByKey: ReadonlyMap<string, PublishMarker>;
+  /** Snapshots passed over: without their commit or chunks, or failing their checksum. */
+  readonly ignored: { readonly incomplete: number; readonly corrupt: number };
+}
+
+/** Where the restorer reads. */
+export interface RestoreSources {
+  /** The static reader of the snapshots topic and the input topic's earliest offsets. */
+  readonly reader: Pick<PartitionReader, 'startOffsets' | 'endOffsets' | 'read'>;
+  /** The stage group's committed offsets on the input topic, by partition. */
+  readonly committedOffsets: () => Promise<ReadonlyMap<number, number>>;
+}
+
+/** The partition to restore. */
+export interface RestoreTarget {
+  readonly stage: string;
+  readonly partition: number;
+  readonly inputTopic: string;
+  /** The stage's snapshots topic; absent for a stateless stage. */
+  readonly snapshotsTopic?: string;
+}
+
+const NO_MARKERS: ReadonlyMap<string, PublishMarker> = new Map();
+
+/**
+ * Finds where the partition resumes. Throws `DecodeError` for a marker or a
+ * verified snapshot that does not decode (going on could publish twice).
+ */
+export async function restorePartition(sources: RestoreSources, target: RestoreTarget): Promise<RestoreSeed> {
+  if (target.snapshotsTopic === undefined) return startFresh(sources, target, NO_MARKERS, [], { incomplete: 0, corrupt: 0 });
+  const point = await readRestorePoint(sources.reader as PartitionReader, target.snapshotsTopic, target.stage, target.partition);
+  if (point.snapshot === null) return startFresh(sources, target, point.markersByKey, point.markersAfter, point.ignored);
+  return {
+    from: 'snapshot',
+    machine: decodeHostedState(point.snapshot.state).machine,
+    nextOffset: point.snapshot.meta.nextOffset,
+    seq: point.snapshot.meta.seq,
+    takenAt: point.snapshot.meta.takenAt,
+    bytes: point.snapshot.bytes,
+    markersAfter: point.markersAfter,
+    markersByKey: point.markersByKey,
+    ignored: point.ignored,
+  };
+}
+
+async function startFresh(
+  sources: RestoreSources,
+  target: RestoreTarget,
+  markersByKey: ReadonlyMap<string, PublishMarker>,
+  markersAfter: readonly PublishMarker[],
+  ignored: RestoreSeed['ignored'],
+): Promise<RestoreSeed> {
+  const fresh = { machine: null, seq: 0, takenAt: null, bytes: 0, markersAfter, markersByKey, ignored };
+  const committed = (await sources.committedOffsets()).get(target.partition);
+  if (committed !== undefined) return { ...fresh, from: 'committed-offset', nextOffset: committed };
+  const earliest = (await sources.reader.startOffsets(target.inputTopic)).get(target.partition) ?? 0;
+  return { ...fresh, from: 'earliest', nextOffset: earliest };
+}
+
+/** The report of a restore, as logs and `stats()` show it. */
+export function restoreReport(seed: RestoreSeed, now: number, durationMs: number): RestoreReport {
+  return {
+    from: seed.from,
+    seq: seed.from === 'snapshot' ? seed.seq : null,
+    offset: seed.nextOffset,
+    ageMs: seed.takenAt === null ? null : now - seed.takenAt,
+    bytes: seed.bytes,
+    durationMs,
+    markers: seed.markersAfter.length,
+  };
+}
