@@ -51,6 +51,13 @@ export interface InstrumentationEvents {
 }
 
 export type InstrumentationEvent = keyof InstrumentationEvents;
+
+/** Records per topic, as `transaction.committed` reports them. */
+export function countByTopic(records: readonly { readonly topic: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const record of records) counts[record.topic] = (counts[record.topic] ?? 0) + 1;
+  return counts;
+}
 type Listener<K extends InstrumentationEvent> = (payload: InstrumentationEvents[K]) => void;
 
 export interface InstrumentationOptions {

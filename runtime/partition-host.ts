@@ -1,56 +1,37 @@
 /**
- * Hosts one partition of a stage. It owns the partition's lifecycle and its
- * I/O, and coordinates parts that each do one thing (runtime/partition/):
- * the restorer finds where the partition resumes, the processor runs the
- * machine with its ledger, router and snapshot policy, the writer commits,
- * the slicer and back-pressure pace the input. Everything that happens to
- * the partition's state is a message through its mailbox, handled one at a
- * time.
+ * Hosts one partition of a stage: owns its lifecycle and its I/O, and
+ * coordinates parts that each do one thing (runtime/partition/): the
+ * restorer finds where the partition resumes, the processor runs the
+ * machine (with the publication ledger, emission router and snapshot
+ * policy), the writer commits, the inbox queues and paces the input.
+ * Everything that happens to the partition's state is a message through the
+ * inbox, handled one at a time.
  *
  * Restore (off the heartbeat path: the partition stays paused meanwhile):
  * fence the previous owner by connecting the partition's transactional
- * producer, find the seed (`restorePartition`), rebuild the actor, send it
- * its tables and `eventide.restored`, seek the input, resume.
- *
- * Exactly once rests on three rules, argued in docs/exactly-once.md:
- * - every write goes through the partition writer, one transaction per job,
- *   in order (a failed job stops the writer);
- * - a publication's records and its marker share a transaction, and the
- *   ledger never writes a key that is durable (it is acknowledged instead);
- * - replayed input below the last marker's offset writes no plain outputs,
- *   because those were committed with that marker.
+ * producer, find the seed, rebuild the actor, send it its tables and
+ * `eventide.restored`, seek the input, resume. The exactly-once rules are
+ * the writer's (one ordered transaction per job) and the ledger's; see
+ * docs/exactly-once.md.
  */
 import type { Actor, AnyStateMachine } from 'xstate';
-import type { ConsumedBatch, ProducedRecord, TopicPartition, TransactionalProducer } from '../protocols/transport.ts';
+import type { ConsumedBatch, TopicPartition, TransactionalProducer } from '../protocols/transport.ts';
 import type { RuntimeMessage } from '../protocols/stage.ts';
-import { isFenced, PartitionAbandonedError } from '../protocols/errors.ts';
-import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition } from './stage.ts';
-import { Mailbox } from './mailbox.ts';
-import { PartitionLifecycle, type PartitionState } from './partition-lifecycle.ts';
+import { PartitionAbandonedError } from '../protocols/errors.ts';
+import type { StageDefinition } from './stage.ts';
+import { PartitionLifecycle } from './partition-lifecycle.ts';
 import { PartitionWriter } from './partition-writer.ts';
 import type { Logger } from './logger.ts';
+import { countByTopic } from './instrumentation.ts';
 import { restorePartition, restoreReport, type RestoreReport } from './partition/restorer.ts';
-import { PartitionProcessor, type HostMessage } from './partition/partition-processor.ts';
-import { OutputAddresser } from './partition/output-addresser.ts';
-import { BackPressure } from './partition/back-pressure.ts';
-import { InputSlicer } from './partition/input-slicer.ts';
-import type { PartitionHostContext } from './partition/host-context.ts';
+import { PartitionProcessor } from './partition/partition-processor.ts';
+import { PartitionInbox } from './partition/partition-inbox.ts';
+import { describeFailure } from './partition/failure.ts';
+import type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
 
-export type { PartitionHostContext } from './partition/host-context.ts';
+export type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
 export type { RestoreReport } from './partition/restorer.ts';
 export { MAX_DEAD_LETTER_ORIGINAL_BYTES } from './partition/output-addresser.ts';
-
-export interface PartitionHostStats {
-  readonly stage: string;
-  readonly partition: number;
-  readonly state: PartitionState;
-  readonly nextOffset: number;
-  readonly recordsIn: number;
-  readonly snapshots: number;
-  readonly lastSnapshotAt: number | null;
-  readonly transactions: number;
-  readonly restore: RestoreReport | null;
-}
 
 export class PartitionHost {
   readonly stage: StageDefinition<unknown>;
@@ -59,12 +40,10 @@ export class PartitionHost {
   readonly lifecycle: PartitionLifecycle;
   readonly #context: PartitionHostContext;
   readonly #logger: Logger;
-  readonly #mailbox: Mailbox<HostMessage>;
-  readonly #backPressure: BackPressure;
+  readonly #inbox: PartitionInbox;
   #producer: TransactionalProducer | null = null;
   #writer: PartitionWriter | null = null;
   #processor: PartitionProcessor | null = null;
-  #slicer: InputSlicer | null = null;
   #restore: RestoreReport | null = null;
 
   constructor(stage: StageDefinition<unknown>, partition: number, generation: number, context: PartitionHostContext) {
@@ -74,11 +53,14 @@ export class PartitionHost {
     this.#context = context;
     this.#logger = context.logger.child({ stage: stage.name, partition });
     this.lifecycle = new PartitionLifecycle(`${stage.name}[${partition}]`, (from, to) => this.#logger.debug({ from, to }, 'partition lifecycle'));
-    this.#mailbox = new Mailbox<HostMessage>({ handle: (message) => this.#processor?.handle(message), onError: (error) => this.#fail(error), onDrained: () => this.#relieve() });
-    this.#backPressure = new BackPressure(
-      { mailboxSize: () => this.#mailbox.size, writerBacklog: () => this.#writer?.backlog ?? 0 },
-      { pause: () => context.consumer.pause([this.#input]), resume: () => context.consumer.resume([this.#input]) },
-    );
+    this.#inbox = new PartitionInbox({
+      handle: (message) => this.#processor?.handle(message),
+      onError: (error) => this.#fail(error),
+      valve: { pause: () => context.consumer.pause([this.#input]), resume: () => context.consumer.resume([this.#input]) },
+      writerBacklog: () => this.#writer?.backlog ?? 0,
+      mayResume: () => this.lifecycle.is('running'),
+      ...(stage.maxRecordsPerMessage === undefined ? {} : { maxRecordsPerMessage: stage.maxRecordsPerMessage }),
+    });
   }
 
   get #input(): TopicPartition {
@@ -106,36 +88,35 @@ export class PartitionHost {
   async start(): Promise<RestoreReport> {
     this.lifecycle.transitionTo('restoring');
     const started = performance.now();
-    const { transport, reader, clock, groupId, partitionsOf } = this.#context;
+    const { transport, reader, clock, groupId, partitionsOf, instrumentation } = this.#context;
     const { stage, partition } = this;
     const producer = (this.#producer = transport.transactionalProducer(this.transactionalId));
     const writer = (this.#writer = new PartitionWriter({
       producer, groupId, inputTopic: stage.input.topic, partition, sleep: (ms) => clock.sleep(ms),
       onFailed: (error) => this.#fail(error),
-      onTransaction: (records, durationMs) => this.#committed(records, durationMs),
+      onTransaction: (records, durationMs) => {
+        instrumentation.emit('transaction.committed', { stage: stage.name, partition, recordsByTopic: countByTopic(records), durationMs });
+        this.#inbox.relieve();
+      },
     }));
     await producer.connect();
     this.#assertRestoring();
-    const snapshotsTopic = stage.snapshots?.topic;
     const seed = await restorePartition(
       { reader, committedOffsets: () => transport.admin().fetchCommittedOffsets(groupId, stage.input.topic) },
-      { stage: stage.name, partition, inputTopic: stage.input.topic, ...(snapshotsTopic === undefined ? {} : { snapshotsTopic }) },
+      { stage: stage.name, partition, inputTopic: stage.input.topic, ...(stage.snapshots === undefined ? {} : { snapshotsTopic: stage.snapshots.topic }) },
     );
     if (seed.ignored.incomplete + seed.ignored.corrupt > 0) this.#logger.warn({ ...seed.ignored }, 'ignored incomplete or corrupt snapshots while restoring');
     this.#assertRestoring();
-    const addresser = new OutputAddresser({ stage: stage.name, partition, inputTopic: stage.input.topic, deadLetterTopic: stage.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC, ...(snapshotsTopic === undefined ? {} : { snapshotsTopic }), partitionsOf, clock });
     const processor = (this.#processor = new PartitionProcessor({
-      stage, partition, generation: this.generation, nodeId: this.#context.nodeId, seed, writer, addresser, clock, logger: this.#logger, instrumentation: this.#context.instrumentation,
+      stage, partition, generation: this.generation, nodeId: this.#context.nodeId, seed, writer, partitionsOf, clock, logger: this.#logger, instrumentation,
       input: { ...stage.machineInput, stage: stage.name, partition, inputPartitions: partitionsOf(stage.input.topic) ?? 0, now: clock.now() },
       ...(this.#context.inspect === undefined ? {} : { inspect: this.#context.inspect }),
-      post: (message) => this.#mailbox.post({ kind: 'message', message }),
+      post: (message) => this.#inbox.post(message),
     }));
     processor.start();
-    for (const table of stage.tables ?? []) this.#mailbox.post({ kind: 'message', message: { type: 'eventide.table', table, reset: true, changes: this.#context.tableSnapshot(table), now: clock.now() } });
-    this.#mailbox.post({ kind: 'message', message: processor.restoredMessage(clock.now()) });
+    for (const message of processor.startMessages(this.#context.tableSnapshot, clock.now())) this.#inbox.post(message);
     this.#restore = restoreReport(seed, clock.now(), Math.round(performance.now() - started));
-    this.#slicer = new InputSlicer(stage.maxRecordsPerMessage ?? 500, (offset) => processor.isReplayed(offset));
-    this.#slicer.startAt(seed.nextOffset);
+    this.#inbox.startAt(seed.nextOffset, (offset) => processor.isReplayed(offset));
     this.#context.consumer.seek({ ...this.#input, offset: seed.nextOffset });
     processor.snapshots?.startInterval((reason) => this.requestSnapshot(reason));
     this.lifecycle.transitionTo('running');
@@ -147,44 +128,38 @@ export class PartitionHost {
     if (!this.lifecycle.is('restoring')) throw new PartitionAbandonedError(`${this.stage.name}[${this.partition}] was revoked or abandoned while restoring`);
   }
 
-  /** Records fetched for this partition. Returns at once; the mailbox handles them in slices. */
+  /** Records fetched for this partition. Returns at once; the inbox handles them in slices. */
   deliver(batch: ConsumedBatch): void {
-    if (!this.lifecycle.is('running')) {
-      this.#logger.warn({ state: this.lifecycle.state, records: batch.records.length }, 'records delivered outside running are dropped; the input is re-read from the restored offset');
-      return;
-    }
-    for (const slice of this.#slicer!.slice(batch.records)) this.#mailbox.post({ kind: 'records', records: slice.records, replayed: slice.replayed });
-    this.#backPressure.maybePause();
+    if (this.lifecycle.is('running')) this.#inbox.deliver(batch.records);
+    else this.#logger.warn({ state: this.lifecycle.state, records: batch.records.length }, 'records delivered outside running are dropped; the input is re-read from the restored offset');
   }
 
   /** A message from the node: tick, table change. */
   post(message: RuntimeMessage): void {
-    if (this.lifecycle.is('running')) this.#mailbox.post({ kind: 'message', message });
+    if (this.lifecycle.is('running')) this.#inbox.post(message);
   }
 
   requestSnapshot(reason: string): void {
-    if (this.stage.snapshots !== undefined && this.lifecycle.is('running', 'revoking')) this.#mailbox.post({ kind: 'snapshot', reason });
+    if (this.stage.snapshots !== undefined && this.lifecycle.is('running', 'revoking')) this.#inbox.requestSnapshot(reason);
   }
 
   /** Resolves once every message posted so far is handled and what it wrote is committed (or the writer failed). */
   async idle(): Promise<void> {
-    await this.#mailbox.idle();
+    await this.#inbox.idle();
     await this.#writer?.flush().catch(() => {});
   }
 
   /** Final snapshot, everything written, actor stopped. */
   async revoke(): Promise<void> {
-    if (this.lifecycle.is('stopped', 'failed')) {
-      if (this.lifecycle.is('failed')) this.lifecycle.transitionTo('stopped');
-      return;
-    }
+    if (this.lifecycle.is('failed')) this.lifecycle.transitionTo('stopped');
+    if (this.lifecycle.is('stopped')) return;
     const wasRunning = this.lifecycle.is('running');
     this.lifecycle.transitionTo('revoking');
     this.#processor?.snapshots?.stop();
     if (wasRunning) {
-      this.#mailbox.post({ kind: 'message', message: { type: 'eventide.revoke', now: this.#context.clock.now() } });
+      this.#inbox.post({ type: 'eventide.revoke', now: this.#context.clock.now() });
       this.requestSnapshot('revocation');
-      await this.#mailbox.idle();
+      await this.#inbox.idle();
       if (this.stage.snapshots === undefined) this.#processor?.flush();
       await this.#writer?.flush().catch((error: unknown) => {
         if (!(error instanceof PartitionAbandonedError)) this.#logger.warn({ err: String(error) }, 'final writes failed during revocation');
@@ -208,7 +183,7 @@ export class PartitionHost {
   }
 
   #stopProcessing(): void {
-    this.#mailbox.close();
+    this.#inbox.close();
     this.#processor?.stop();
   }
 
@@ -218,26 +193,10 @@ export class PartitionHost {
     await producer?.disconnect().catch((error: unknown) => this.#logger.warn({ err: String(error) }, 'closing the partition producer failed'));
   }
 
-  #committed(records: readonly ProducedRecord[], durationMs: number): void {
-    const recordsByTopic: Record<string, number> = {};
-    for (const record of records) recordsByTopic[record.topic] = (recordsByTopic[record.topic] ?? 0) + 1;
-    this.#context.instrumentation.emit('transaction.committed', { stage: this.stage.name, partition: this.partition, recordsByTopic, durationMs });
-    this.#relieve();
-  }
-
-  /** Work got done: the input may resume if back-pressure paused it. */
-  #relieve(): void {
-    if (this.lifecycle.is('running')) this.#backPressure.maybeResume();
-  }
-
   #fail(error: unknown): void {
     if (this.lifecycle.is('failed', 'stopped')) return;
-    const fields = { err: error instanceof Error ? (error.stack ?? error.message) : String(error), fenced: isFenced(error) };
-    // kafkajs tells the old owner of its revocation no sooner than the new owner
-    // of its assignment, so a final snapshot is often fenced: that is the
-    // hand-over working (the new owner restores the snapshot before), not a fault.
-    if (isFenced(error) && this.lifecycle.is('revoking')) this.#logger.warn(fields, 'fenced while writing the final snapshot; the new owner restores from the one before');
-    else this.#logger.error(fields, isFenced(error) ? 'fenced by a newer owner; giving up the partition' : 'partition failed');
+    const { level, fields, message } = describeFailure(error, this.lifecycle.is('revoking'));
+    this.#logger[level](fields, message);
     try {
       this.#context.consumer.pause([this.#input]);
     } catch {

@@ -11,17 +11,17 @@
  */
 import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import type { ConsumedRecord } from '../../protocols/transport.ts';
-import type { PartitionInput, RestoredMessage, RuntimeMessage, StageRecord } from '../../protocols/stage.ts';
+import type { PartitionInput, RuntimeMessage, StageRecord, TableChange } from '../../protocols/stage.ts';
 import type { Clock } from '../../protocols/clock.ts';
 import { isDecodeError } from '../../protocols/errors.ts';
-import type { StageDefinition } from '../stage.ts';
+import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition } from '../stage.ts';
 import type { Logger } from '../logger.ts';
 import type { Instrumentation } from '../instrumentation.ts';
 import type { RestoreSeed } from './restorer.ts';
 import { PublicationLedger } from './publication-ledger.ts';
 import { EmissionRouter, type RouteContext, type WriteSink } from './emission-router.ts';
 import { SnapshotPolicy } from './snapshot-policy.ts';
-import type { OutputAddresser } from './output-addresser.ts';
+import { OutputAddresser } from './output-addresser.ts';
 import { combineObservers, unhandledMessageObserver, type UnhandledMessage } from './unhandled-messages.ts';
 
 /** What goes through a hosted partition's mailbox. */
@@ -39,7 +39,8 @@ export interface PartitionProcessorOptions {
   /** The machine's input (the runtime's `PartitionInput` merged with the stage's). */
   readonly input: PartitionInput;
   readonly writer: WriteSink;
-  readonly addresser: OutputAddresser;
+  /** Partition count of a topic, as the node knows it (outputs are partitioned by it). */
+  readonly partitionsOf: (topic: string) => number | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly instrumentation: Instrumentation;
@@ -70,7 +71,12 @@ export class PartitionProcessor {
 
   constructor(options: PartitionProcessorOptions) {
     this.#options = options;
-    const { stage, partition, seed, addresser, instrumentation, logger } = options;
+    const { stage, partition, seed, instrumentation, logger } = options;
+    const snapshotsTopic = stage.snapshots?.topic;
+    const addresser = new OutputAddresser({
+      stage: stage.name, partition, inputTopic: stage.input.topic, deadLetterTopic: stage.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC,
+      ...(snapshotsTopic === undefined ? {} : { snapshotsTopic }), partitionsOf: options.partitionsOf, clock: options.clock,
+    });
     this.#nextOffset = seed.nextOffset;
     this.#ledger = new PublicationLedger(seed);
     this.#router = new EmissionRouter({
@@ -133,9 +139,10 @@ export class PartitionProcessor {
     return this.#ledger.isReplayed(offset);
   }
 
-  /** The message that tells the machine it is ready (after its tables). */
-  restoredMessage(now: number): RestoredMessage {
-    return { type: 'eventide.restored', from: this.#options.seed.from, published: this.#ledger.restoredNotices, now };
+  /** What the machine receives before any batch: each of its tables whole, then `eventide.restored`. */
+  startMessages(tableSnapshot: (table: string) => readonly TableChange[], now: number): RuntimeMessage[] {
+    const tables = (this.#options.stage.tables ?? []).map((table): RuntimeMessage => ({ type: 'eventide.table', table, reset: true, changes: tableSnapshot(table), now }));
+    return [...tables, { type: 'eventide.restored', from: this.#options.seed.from, published: this.#ledger.restoredNotices, now }];
   }
 
   /** Handles one mailbox message. Throws the machine's error if it failed. */

@@ -1,7 +1,8 @@
 /**
- * What a partition host needs from its node: the transport and the stage's
- * group consumer, the clock, logs and instrumentation, what the node knows
- * of topics and tables, and whom to tell when the partition fails.
+ * A partition host and its node: what the host needs from the node (the
+ * transport and the stage's group consumer, the clock, logs and
+ * instrumentation, what the node knows of topics and tables, whom to tell
+ * when the partition fails) and what it reports back (`stats()`).
  */
 import type { InspectionEvent } from 'xstate';
 import type { GroupConsumer, PartitionReader, Transport } from '../../protocols/transport.ts';
@@ -10,6 +11,8 @@ import type { Clock } from '../../protocols/clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Instrumentation } from '../instrumentation.ts';
 import type { PartitionHost } from '../partition-host.ts';
+import type { PartitionState } from '../partition-lifecycle.ts';
+import type { RestoreReport } from './restorer.ts';
 
 export interface PartitionHostContext {
   readonly nodeId: string;
@@ -28,4 +31,19 @@ export interface PartitionHostContext {
   readonly instrumentation: Instrumentation;
   /** Told when the host stops for good on its own (fenced, writer or machine failure). */
   readonly onFailed: (host: PartitionHost, error: unknown) => void;
+}
+
+/** A hosted partition as status and tests see it. */
+export interface PartitionHostStats {
+  readonly stage: string;
+  readonly partition: number;
+  readonly state: PartitionState;
+  /** The next input offset to handle. */
+  readonly nextOffset: number;
+  readonly recordsIn: number;
+  /** Snapshots committed by this host. */
+  readonly snapshots: number;
+  readonly lastSnapshotAt: number | null;
+  readonly transactions: number;
+  readonly restore: RestoreReport | null;
 }
