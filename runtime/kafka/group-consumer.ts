@@ -7,7 +7,8 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../../protocols/transport.ts';
-import { diffAssignments, fromTopicMap, partitionKey } from './assignment-diff.ts';
+import { diffAssignments, fromTopicMap } from './assignment-diff.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
 import { translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
@@ -96,7 +97,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0) return;
       const firstOffset = payload.firstOffset === null ? null : Number(payload.firstOffset);
-      this.#owned.get(partitionKey(payload))?.skipped(firstOffset, Number(payload.lastOffset));
+      this.#owned.get(topicPartitionKey(payload))?.skipped(firstOffset, Number(payload.lastOffset));
     });
     // kafkajs's run() returns early when its first join fails and it restarts
     // (a coordinator still loading): the member has joined only at GROUP_JOIN.
@@ -123,30 +124,30 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      const owned = this.#owned.get(partitionKey(tp));
+      const owned = this.#owned.get(topicPartitionKey(tp));
       if (owned !== undefined) owned.pauseByOwner();
-      else if (!this.#joined) this.#earlyPauses.add(partitionKey(tp));
+      else if (!this.#joined) this.#earlyPauses.add(topicPartitionKey(tp));
     }
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      this.#owned.get(partitionKey(tp))?.resumeByOwner();
-      this.#earlyPauses.delete(partitionKey(tp));
+      this.#owned.get(topicPartitionKey(tp))?.resumeByOwner();
+      this.#earlyPauses.delete(topicPartitionKey(tp));
     }
   }
 
   seek(position: TopicPartitionOffset): void {
-    const owned = this.#owned.get(partitionKey(position));
+    const owned = this.#owned.get(topicPartitionKey(position));
     if (owned !== undefined) return owned.seek(position.offset);
-    if (this.#joined) throw new NotAssignedError(`consumer ${this.#options.groupId} cannot seek ${partitionKey(position)}: not assigned to it`);
-    this.#earlySeeks.set(partitionKey(position), position.offset);
+    if (this.#joined) throw new NotAssignedError(`consumer ${this.#options.groupId} cannot seek ${topicPartitionKey(position)}: not assigned to it`);
+    this.#earlySeeks.set(topicPartitionKey(position), position.offset);
   }
 
   async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     for (const tp of offsets) {
-      if (!this.#owned.has(partitionKey(tp))) {
-        throw new NotAssignedError(`consumer ${this.#options.groupId} cannot commit ${partitionKey(tp)}: not assigned to it`);
+      if (!this.#owned.has(topicPartitionKey(tp))) {
+        throw new NotAssignedError(`consumer ${this.#options.groupId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
       }
     }
     await translated(`consumer ${this.#options.groupId}: commitOffsets`, () =>
@@ -181,12 +182,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#generation = generation;
     const change = diffAssignments(this.assignment(), partitions);
     for (const tp of change.revoked) {
-      this.#owned.get(partitionKey(tp))?.hold();
-      this.#owned.delete(partitionKey(tp));
+      this.#owned.get(topicPartitionKey(tp))?.hold();
+      this.#owned.delete(topicPartitionKey(tp));
     }
-    for (const tp of change.retained) this.#owned.get(partitionKey(tp))!.rejoined();
+    for (const tp of change.retained) this.#owned.get(topicPartitionKey(tp))!.rejoined();
     for (const tp of change.assigned) {
-      const key = partitionKey(tp);
+      const key = topicPartitionKey(tp);
       const delivery = new PartitionDelivery(this.#consumer, tp, {
         paused: this.#earlyPauses.has(key),
         seekTo: this.#earlySeeks.get(key),
@@ -201,18 +202,18 @@ export class KafkaGroupConsumer implements GroupConsumer {
       if (change.assigned.length > 0) {
         await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation));
       }
-      for (const tp of change.assigned) this.#owned.get(partitionKey(tp))?.open();
+      for (const tp of change.assigned) this.#owned.get(topicPartitionKey(tp))?.open();
     });
   }
 
   async #deliver(payload: EachBatchPayload): Promise<void> {
-    const delivery = this.#owned.get(partitionKey(payload.batch));
+    const delivery = this.#owned.get(topicPartitionKey(payload.batch));
     if (delivery === undefined || this.#state !== 'running') return;
     await delivery.deliver(payload, {
       maxBatchRecords: this.#options.maxBatchRecords,
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
       onBatch: (batch) => this.#callHandler('onBatch', () => this.#handlers!.onBatch(batch)),
-      stillOwned: () => this.#owned.get(partitionKey(payload.batch)) === delivery && this.#state === 'running',
+      stillOwned: () => this.#owned.get(topicPartitionKey(payload.batch)) === delivery && this.#state === 'running',
     });
   }
 

@@ -1,5 +1,6 @@
 import type { GroupDescription, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
-import { assignSticky, partitionKey } from '../group/sticky-assignment.ts';
+import { assignSticky } from '../group/sticky-assignment.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
 /**
  * What the group coordinator needs from a member: its subscription, and the
@@ -91,8 +92,8 @@ export class ConsumerGroup {
 
   /** Whether the member owns the partition now (revoked partitions stay owned until the callback returns). */
   owns(memberId: string, tp: TopicPartition): boolean {
-    const key = partitionKey(tp);
-    return this.#members.get(memberId)?.owned.some((owned) => partitionKey(owned) === key) ?? false;
+    const key = topicPartitionKey(tp);
+    return this.#members.get(memberId)?.owned.some((owned) => topicPartitionKey(owned) === key) ?? false;
   }
 
   /** Stores committed offsets (the next offset to read, as Kafka's). */
@@ -152,11 +153,11 @@ export class ConsumerGroup {
 
     await Promise.all(
       everyone.map(async (member) => {
-        const keep = new Set((next.get(member.handle.memberId) ?? []).map(partitionKey));
-        const lost = member.owned.filter((tp) => !keep.has(partitionKey(tp)));
+        const keep = new Set((next.get(member.handle.memberId) ?? []).map(topicPartitionKey));
+        const lost = member.owned.filter((tp) => !keep.has(topicPartitionKey(tp)));
         if (lost.length === 0) return;
         await Promise.race([member.handle.revoke(lost), member.handle.died]);
-        member.owned = member.owned.filter((tp) => keep.has(partitionKey(tp)));
+        member.owned = member.owned.filter((tp) => keep.has(topicPartitionKey(tp)));
       }),
     );
     for (const member of everyone) {
@@ -172,8 +173,8 @@ export class ConsumerGroup {
       stayers.map(async (member) => {
         if (this.#members.get(member.handle.memberId) !== member) return; // crashed meanwhile
         const target = next.get(member.handle.memberId)!;
-        const owned = new Set(member.owned.map(partitionKey));
-        const gained = target.filter((tp) => !owned.has(partitionKey(tp)));
+        const owned = new Set(member.owned.map(topicPartitionKey));
+        const gained = target.filter((tp) => !owned.has(topicPartitionKey(tp)));
         member.owned = target;
         if (gained.length === 0) return;
         await Promise.race([member.handle.assign(gained, generation), member.handle.died]);

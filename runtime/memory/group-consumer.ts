@@ -11,7 +11,7 @@ import type { MemoryLog } from './memory-log.ts';
 import type { MemoryNode } from './node.ts';
 import { PartitionFetcher } from './partition-fetcher.ts';
 import type { PartitionLog } from './partition-log.ts';
-import { partitionKey } from '../group/sticky-assignment.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
 type ConsumerState = 'created' | 'running' | 'leaving' | 'stopped';
 
@@ -72,18 +72,18 @@ export class MemoryGroupConsumer implements GroupConsumer {
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.#fetchers.get(partitionKey(tp))?.fetcher.pause();
+    for (const tp of partitions) this.#fetchers.get(topicPartitionKey(tp))?.fetcher.pause();
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.#fetchers.get(partitionKey(tp))?.fetcher.resume();
+    for (const tp of partitions) this.#fetchers.get(topicPartitionKey(tp))?.fetcher.resume();
   }
 
   seek(position: TopicPartitionOffset): void {
     this.#node.assertAlive();
-    const owned = this.#fetchers.get(partitionKey(position));
+    const owned = this.#fetchers.get(topicPartitionKey(position));
     if (owned === undefined) {
-      throw new NotAssignedError(`${this.#memberId} cannot seek ${partitionKey(position)}: not assigned to it`);
+      throw new NotAssignedError(`${this.#memberId} cannot seek ${topicPartitionKey(position)}: not assigned to it`);
     }
     owned.fetcher.seek(position.offset);
   }
@@ -93,7 +93,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
     const group = this.#group;
     for (const tp of offsets) {
       if (group === null || !group.owns(this.#memberId, tp)) {
-        throw new NotAssignedError(`${this.#memberId} cannot commit ${partitionKey(tp)}: not assigned to it`);
+        throw new NotAssignedError(`${this.#memberId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
       }
     }
     group!.commit(offsets);
@@ -137,12 +137,12 @@ export class MemoryGroupConsumer implements GroupConsumer {
 
   async #handleRevocation(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = partitions.flatMap((tp) => {
-      const owned = this.#fetchers.get(partitionKey(tp));
+      const owned = this.#fetchers.get(topicPartitionKey(tp));
       return owned === undefined ? [] : [owned];
     });
     await Promise.all(revoked.map(({ fetcher }) => fetcher.stop()));
     await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(partitions));
-    for (const tp of partitions) this.#fetchers.delete(partitionKey(tp));
+    for (const tp of partitions) this.#fetchers.delete(topicPartitionKey(tp));
   }
 
   async #handleAssignment(partitions: readonly TopicPartition[], generation: number): Promise<void> {
@@ -161,7 +161,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
         reportError: (error) =>
           this.#node.reportError(error, { source: 'onBatch', groupId, topic: tp.topic, partition: tp.partition }),
       });
-      this.#fetchers.set(partitionKey(tp), { tp: { topic: tp.topic, partition: tp.partition }, fetcher });
+      this.#fetchers.set(topicPartitionKey(tp), { tp: { topic: tp.topic, partition: tp.partition }, fetcher });
       added.push(fetcher);
     }
     await this.#callHandler('onPartitionsAssigned', () => this.#handlers!.onPartitionsAssigned(partitions, generation));
