@@ -10,7 +10,7 @@ import type {
 import { diffAssignments, fromTopicMap } from './assignment-diff.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
-import { translated } from './kafka-errors.ts';
+import { isMembershipLost, translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
 
@@ -34,6 +34,25 @@ export type HandlerErrorSink = (error: unknown, context: { groupId: string; hand
  * - tells deliveries of fetches kafkajs filtered away entirely (a commit
  *   marker at a seek target), which never reach `eachBatch`.
  *
+ * Lost is not revoked. kafkajs reports neither, so the member tells them
+ * apart by how the group forgot it:
+ * - a `GROUP_JOIN` under a member id other than the one it had: the
+ *   coordinator no longer knew the old one (its session expired while it
+ *   stalled, it was removed from the group, or it missed a rebalance), kafkajs
+ *   got UNKNOWN_MEMBER_ID from a heartbeat, fetch or commit and rejoined as a
+ *   new member. Everything it owned is lost; the new assignment is reported
+ *   as assigned, from nothing.
+ * - a heartbeat (sent while a slow `onBatch` runs) or `commitOffsets` that
+ *   fails with UNKNOWN_MEMBER_ID: the same, told at once rather than at the
+ *   rejoin.
+ * - a kafkajs `CRASH` (restarting or not): kafkajs leaves or drops the group
+ *   and a restart joins as a new member, so everything it owned is lost.
+ * A rejoin under the same member id (REBALANCE_IN_PROGRESS or
+ * ILLEGAL_GENERATION answered to a live member: another member joined or
+ * left) is a planned rebalance: only the difference is reported, as
+ * revocations. A session that expired always ends in UNKNOWN_MEMBER_ID, since
+ * the coordinator removes the member before anything else it answers it.
+ *
  * Deliveries go through {@link PartitionDelivery} (one per owned partition):
  * batches are split to `maxBatchRecords`, stale batches (fetched before a
  * seek, or while paused) are dropped and refetched, and the member
@@ -47,6 +66,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   #state: 'created' | 'connected' | 'running' | 'stopping' | 'stopped' = 'created';
   #handlers: GroupConsumerHandlers | undefined;
   #joined = false;
+  /** The member id of the last join: a join under another one means the group forgot this member. */
+  #memberId: string | undefined;
   #generation = 0;
   #pendingGeneration = 0;
   readonly #owned = new Map<string, PartitionDelivery>();
@@ -92,7 +113,13 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#consumer.on(events.RECEIVED_UNSUBSCRIBED_TOPICS, ({ payload }) => {
       this.#pendingGeneration = payload.generationId;
     });
-    this.#consumer.on(events.GROUP_JOIN, ({ payload }) => this.#handleGroupJoin(fromTopicMap(payload.memberAssignment)));
+    this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      if (this.#memberId !== undefined && payload.memberId !== this.#memberId) {
+        this.#handleMembershipLost(); // the coordinator no longer knew the old member id
+      }
+      this.#memberId = payload.memberId;
+      this.#handleGroupJoin(fromTopicMap(payload.memberAssignment));
+    });
     // A fetch of only markers or aborted records never reaches eachBatch; kafkajs announces it here before it moves on.
     this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0) return;
@@ -105,10 +132,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
     joined.catch(() => undefined);
     this.#consumer.on(events.CRASH, ({ payload }) => {
       if (!payload.restart) this.#firstJoin?.reject(payload.error);
-      if (!payload.restart && this.#state === 'running') {
-        this.#onError(payload.error, { groupId: this.#options.groupId, handler: 'kafkajs consumer (stopped)' });
-        this.#handleGroupJoin([]);
-      }
+      if (this.#state !== 'running') return;
+      if (!payload.restart) this.#onError(payload.error, { groupId: this.#options.groupId, handler: 'kafkajs consumer (stopped)' });
+      this.#handleMembershipLost();
     });
     await translated(`consumer ${this.#options.groupId}: run`, async () => {
       await this.#consumer.subscribe({ topics: [...topics], fromBeginning: this.#options.fromBeginning });
@@ -150,9 +176,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
         throw new NotAssignedError(`consumer ${this.#options.groupId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
       }
     }
-    await translated(`consumer ${this.#options.groupId}: commitOffsets`, () =>
-      this.#consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
-    );
+    try {
+      await translated(`consumer ${this.#options.groupId}: commitOffsets`, () =>
+        this.#consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
+      );
+    } catch (error) {
+      if (isMembershipLost(error)) this.#handleMembershipLost();
+      throw error;
+    }
   }
 
   assignment(): TopicPartition[] {
@@ -206,6 +237,25 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
   }
 
+  /**
+   * The group no longer counts this member: another member may own its
+   * partitions already. Delivery stops at once and the owner is told they are
+   * lost (after any callback under way, so it never hears of a loss before the
+   * assignment); kafkajs rejoins on its own (and logs why), and what the next
+   * join brings is reported as assigned.
+   */
+  #handleMembershipLost(): void {
+    if (this.#state !== 'running') return;
+    const lost = this.assignment();
+    for (const delivery of this.#owned.values()) delivery.hold();
+    this.#owned.clear();
+    if (lost.length === 0) return;
+    const handlers = this.#handlers!;
+    this.#callbacks = this.#callbacks.then(() =>
+      this.#callHandler('onPartitionsLost', () => handlers.onPartitionsLost(lost)),
+    );
+  }
+
   async #deliver(payload: EachBatchPayload): Promise<void> {
     const delivery = this.#owned.get(topicPartitionKey(payload.batch));
     if (delivery === undefined || this.#state !== 'running') return;
@@ -214,6 +264,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
       onBatch: (batch) => this.#callHandler('onBatch', () => this.#handlers!.onBatch(batch)),
       stillOwned: () => this.#owned.get(topicPartitionKey(payload.batch)) === delivery && this.#state === 'running',
+      heartbeatFailed: (error) => {
+        if (isMembershipLost(error)) this.#handleMembershipLost();
+      },
     });
   }
 

@@ -3,9 +3,27 @@ import { assignSticky } from '../group/sticky-assignment.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
 /**
+ * How a rebalance hands a moved partition from its old owner to its new one.
+ *
+ * - `'revoke-first'`: the old owner's `onPartitionsRevoked` is awaited before
+ *   the new owner is given the partition, so no partition is ever processed
+ *   by two live members and a final snapshot is never fenced (what a
+ *   cooperative protocol with awaited revocation gives).
+ * - `'eager'`: as kafkajs does, the old owner is told of the revocation and
+ *   the new owner of the assignment at the same time, without waiting for
+ *   either: the old owner's final writes race the new owner's restore and are
+ *   fenced by its transactional producer, which is what every scale-out on
+ *   Kafka does. Partitions of a member that leaves (`disconnect`) are still
+ *   revoked before they move, as on Kafka, where a member leaves the group
+ *   only after its revocation callback returned.
+ */
+export type HandOver = 'revoke-first' | 'eager';
+
+/**
  * What the group coordinator needs from a member: its subscription, and the
- * two calls a rebalance makes on it. Both must settle (never reject) and
- * `died` resolves if the member crashes, so a rebalance never waits on the dead.
+ * calls a rebalance makes on it. `revoke` and `assign` must settle (never
+ * reject) and `died` resolves if the member crashes or is expelled, so a
+ * rebalance never waits on the dead.
  */
 export interface GroupMemberHandle {
   readonly memberId: string;
@@ -16,6 +34,11 @@ export interface GroupMemberHandle {
   revoke(partitions: readonly TopicPartition[]): Promise<void>;
   /** Takes these partitions (positions from the committed offsets), tells the owner, then starts delivering. */
   assign(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  /**
+   * The group removed this member while it lived (as a session timeout does):
+   * these partitions are lost, another member may own them already. Not awaited.
+   */
+  expelled(partitions: readonly TopicPartition[]): void;
 }
 
 interface MemberState {
@@ -31,14 +54,18 @@ export type PartitionsOf = (topics: ReadonlySet<string>) => TopicPartition[];
 
 /**
  * One consumer group's coordinator: members, generation, assignment and
- * committed offsets. Rebalances run one at a time; joins, leaves and crashes
- * that arrive during one are folded into the next. Each rebalance computes a
- * sticky assignment, awaits every revocation (never a crashed member's), bumps
- * the generation, then awaits every assignment: no partition is ever owned by
- * two live members once the callbacks returned.
+ * committed offsets. Rebalances run one at a time; joins, leaves, crashes and
+ * expulsions that arrive during one are folded into the next. Each rebalance
+ * computes a sticky assignment, revokes what moves, bumps the generation and
+ * assigns. With the `'revoke-first'` hand-over it awaits every revocation
+ * (never a dead member's) before it assigns, so no partition is ever owned by
+ * two live members once the callbacks returned; with `'eager'` it awaits only
+ * the revocations of leaving members, as Kafka does (see {@link HandOver}).
+ * A rebalance ends when every callback it made has settled.
  */
 export class ConsumerGroup {
   readonly groupId: string;
+  readonly handOver: HandOver;
   #generation = 0;
   readonly #members = new Map<string, MemberState>();
   readonly #committed = new Map<string, Map<number, number>>();
@@ -46,9 +73,10 @@ export class ConsumerGroup {
   #rebalanceRequested = false;
   #rebalancing: Promise<void> | null = null;
 
-  constructor(groupId: string, partitionsOf: PartitionsOf) {
+  constructor(groupId: string, partitionsOf: PartitionsOf, handOver: HandOver = 'revoke-first') {
     this.groupId = groupId;
     this.#partitionsOf = partitionsOf;
+    this.handOver = handOver;
   }
 
   /** Adds a member; resolves once the rebalances this caused are done. */
@@ -68,13 +96,32 @@ export class ConsumerGroup {
     await member.gone;
   }
 
-  /** Removes a member at once, as a session timeout would: no revocation; the survivors rebalance. */
+  /** Removes a member that crashed (it tells its owner itself): no revocation; the survivors rebalance. */
   crash(memberId: string): void {
+    this.#remove(memberId);
+  }
+
+  /**
+   * Removes a member that lives on, as a session timeout (or Kafka's
+   * LeaveGroup sent on its behalf) does: it is told its partitions are lost,
+   * never asked to revoke them, and the survivors rebalance at once. The
+   * member rejoins under a new member id, as kafkajs does after
+   * UNKNOWN_MEMBER_ID. Returns false if no such member is in the group.
+   */
+  expel(memberId: string): boolean {
+    const member = this.#remove(memberId);
+    if (member === undefined) return false;
+    member.handle.expelled(member.owned);
+    return true;
+  }
+
+  #remove(memberId: string): MemberState | undefined {
     const member = this.#members.get(memberId);
-    if (member === undefined) return;
+    if (member === undefined) return undefined;
     this.#members.delete(memberId);
     member.left();
     void this.requestRebalance();
+    return member;
   }
 
   /** Schedules a rebalance; resolves when no more are pending. */
@@ -151,15 +198,20 @@ export class ConsumerGroup {
       this.#partitionsOf(topics),
     );
 
-    await Promise.all(
-      everyone.map(async (member) => {
-        const keep = new Set((next.get(member.handle.memberId) ?? []).map(topicPartitionKey));
-        const lost = member.owned.filter((tp) => !keep.has(topicPartitionKey(tp)));
-        if (lost.length === 0) return;
-        await Promise.race([member.handle.revoke(lost), member.handle.died]);
-        member.owned = member.owned.filter((tp) => keep.has(topicPartitionKey(tp)));
-      }),
-    );
+    // A partition moves eagerly unless its member leaves: on Kafka a member leaves only after its revocation returned.
+    const revocations = everyone.flatMap((member) => {
+      const keep = new Set((next.get(member.handle.memberId) ?? []).map(topicPartitionKey));
+      const moved = member.owned.filter((tp) => !keep.has(topicPartitionKey(tp)));
+      if (moved.length === 0) return [];
+      const kept = member.owned.filter((tp) => keep.has(topicPartitionKey(tp)));
+      const eager = this.handOver === 'eager' && !member.leaving;
+      if (eager) member.owned = kept;
+      const settled = Promise.race([member.handle.revoke(moved), member.handle.died]).then(() => {
+        if (!eager) member.owned = kept;
+      });
+      return [{ eager, settled }];
+    });
+    await Promise.all(revocations.filter((revocation) => !revocation.eager).map((revocation) => revocation.settled));
     for (const member of everyone) {
       if (member.leaving && this.#members.get(member.handle.memberId) === member) {
         this.#members.delete(member.handle.memberId);
@@ -169,16 +221,15 @@ export class ConsumerGroup {
 
     this.#generation += 1;
     const generation = this.#generation;
-    await Promise.all(
-      stayers.map(async (member) => {
-        if (this.#members.get(member.handle.memberId) !== member) return; // crashed meanwhile
-        const target = next.get(member.handle.memberId)!;
-        const owned = new Set(member.owned.map(topicPartitionKey));
-        const gained = target.filter((tp) => !owned.has(topicPartitionKey(tp)));
-        member.owned = target;
-        if (gained.length === 0) return;
-        await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
-      }),
-    );
+    const assignments = stayers.map(async (member) => {
+      if (this.#members.get(member.handle.memberId) !== member) return; // crashed or expelled meanwhile
+      const target = next.get(member.handle.memberId)!;
+      const owned = new Set(member.owned.map(topicPartitionKey));
+      const gained = target.filter((tp) => !owned.has(topicPartitionKey(tp)));
+      member.owned = target;
+      if (gained.length === 0) return;
+      await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
+    });
+    await Promise.all([...assignments, ...revocations.filter((revocation) => revocation.eager).map((revocation) => revocation.settled)]);
   }
 }
