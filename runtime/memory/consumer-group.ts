@@ -199,25 +199,25 @@ export class ConsumerGroup {
     );
 
     // A partition moves eagerly unless its member leaves: on Kafka a member leaves only after its revocation returned.
-    const revocations = everyone.flatMap((member) => {
+    const moves = everyone.flatMap((member) => {
       const keep = new Set((next.get(member.handle.memberId) ?? []).map(topicPartitionKey));
       const moved = member.owned.filter((tp) => !keep.has(topicPartitionKey(tp)));
       if (moved.length === 0) return [];
       const kept = member.owned.filter((tp) => keep.has(topicPartitionKey(tp)));
-      const eager = this.handOver === 'eager' && !member.leaving;
-      if (eager) member.owned = kept;
-      const settled = Promise.race([member.handle.revoke(moved), member.handle.died]).then(() => {
+      return [{ member, moved, kept, eager: this.handOver === 'eager' && !member.leaving }];
+    });
+    const revoke = ({ member, moved, kept, eager }: (typeof moves)[number]): Promise<void> =>
+      Promise.race([member.handle.revoke(moved), member.handle.died]).then(() => {
         if (!eager) member.owned = kept;
       });
-      return [{ eager, settled }];
-    });
-    await Promise.all(revocations.filter((revocation) => !revocation.eager).map((revocation) => revocation.settled));
+    await Promise.all(moves.filter((move) => !move.eager).map(revoke));
     for (const member of everyone) {
       if (member.leaving && this.#members.get(member.handle.memberId) === member) {
         this.#members.delete(member.handle.memberId);
         member.left();
       }
     }
+    for (const move of moves) if (move.eager) move.member.owned = move.kept;
 
     this.#generation += 1;
     const generation = this.#generation;
@@ -230,6 +230,10 @@ export class ConsumerGroup {
       if (gained.length === 0) return;
       await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
     });
-    await Promise.all([...assignments, ...revocations.filter((revocation) => revocation.eager).map((revocation) => revocation.settled)]);
+    // Eager: the old owners hear of the revocation in the same tick, just after the new owners were told,
+    // so a new owner that fences at once (a transactional producer connecting) wins the race against
+    // the old owner's final snapshot, as its one round trip usually does on Kafka.
+    const eagerRevocations = moves.filter((move) => move.eager).map(revoke);
+    await Promise.all([...assignments, ...eagerRevocations]);
   }
 }
