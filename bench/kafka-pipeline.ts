@@ -13,8 +13,8 @@ import { encodeQueryRecord } from '../protocols/query-record/index.ts';
 import { pipelineStages, queriesTable } from '../pipeline/stages.ts';
 import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
-import { DEMO_QUERIES } from '../runtime/cli/demo.ts';
-import { createLogger } from '../runtime/cli/logging.ts';
+import { DEMO_QUERIES } from '../cli/demo.ts';
+import { createLogger } from '../cli/logging.ts';
 
 const events = Number(process.argv[2] ?? 200_000);
 const partitions = Number(process.argv[3] ?? 4);

@@ -9,7 +9,7 @@ import { decodeEventBatch } from '../protocols/event-batch/index.ts';
 import { decodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import { decodeMatchedEventBatch } from '../protocols/matched-events/index.ts';
 import { decodeQueryRecord, type QueryRecord } from '../protocols/query-record/index.ts';
-import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../runtime/stage.ts';
+import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../index.ts';
 import { parseMachine } from '../actors/parse.ts';
 import { matchMachine, type MatchValue } from '../actors/match.ts';
 import { partitionSupervisorMachine, DEFAULT_IDLE_TIMEOUT_MS } from '../actors/partition-supervisor.ts';

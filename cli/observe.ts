@@ -2,10 +2,10 @@
  * `eventide results` and `eventide status`: what the cluster published and
  * how it is doing, read from Kafka as any client would.
  */
-import type { Transport } from '../../protocols/transport.ts';
-import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
-import { SnapshotLogReader } from '../../protocols/snapshot/index.ts';
-import { TOPICS } from '../../pipeline/topics.ts';
+import type { Transport } from '../protocols/transport.ts';
+import { decodeWindowResult, type WindowResult } from '../protocols/result/index.ts';
+import { SnapshotLogReader } from '../protocols/snapshot/index.ts';
+import { TOPICS } from '../pipeline/topics.ts';
 
 export function formatResult(result: WindowResult): string {
   const window = `${new Date(result.windowStart).toISOString()} +${(result.windowEnd - result.windowStart) / 1000}s`;

@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PartitionReader } from '../../protocols/transport.ts';
-import type { EventideNode } from '../node.ts';
+import type { PartitionReader } from '../protocols/transport.ts';
+import type { EventideNode } from '../index.ts';
 
 export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Registry {
   const registry = new Registry();

@@ -2,8 +2,8 @@
  * `eventide topics create|check`: every topic of the pipeline with the right
  * partitions and configs, and a check that reports every mismatch.
  */
-import type { TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
-import { pipelineTopics, TOPICS, type TopicLayout } from '../../pipeline/topics.ts';
+import type { TopicDescription, TopicSpec, TransportAdmin } from '../protocols/transport.ts';
+import { pipelineTopics, TOPICS, type TopicLayout } from '../pipeline/topics.ts';
 
 /** Every way the cluster's topics differ from what the pipeline needs, in words. */
 export function topicMismatches(expected: readonly TopicSpec[], actual: readonly TopicDescription[], comparePartitions = true): string[] {

@@ -3,10 +3,10 @@
  */
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { isEventideError, QuerySyntaxError } from '../../protocols/errors.ts';
-import { ROLES, type Role } from '../../pipeline/stages.ts';
-import { TOPICS } from '../../pipeline/topics.ts';
-import { LoadGenerator } from '../../pipeline/load-generator.ts';
+import { isEventideError, QuerySyntaxError } from '../protocols/errors.ts';
+import { ROLES, type Role } from '../pipeline/stages.ts';
+import { TOPICS } from '../pipeline/topics.ts';
+import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type LogLevel } from './logging.ts';
 import { connect, resolveConnection, withConnectionFlags, type ConnectionFlags } from './connection.ts';

@@ -2,9 +2,8 @@
  * `eventide node`: join the actor cluster with some roles, until SIGINT or
  * SIGTERM, which write a final snapshot of every partition and leave cleanly.
  */
-import type { Logger } from '../logger.ts';
-import { createNode } from '../node.ts';
-import { pipelineStages, queriesTable, type Role } from '../../pipeline/stages.ts';
+import { createNode, type Logger } from '../index.ts';
+import { pipelineStages, queriesTable, type Role } from '../pipeline/stages.ts';
 import { connect, type Connection } from './connection.ts';
 import { serveNode } from './node-server.ts';
 

@@ -4,20 +4,16 @@
  * view of the results.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConsumedRecord } from '../../protocols/transport.ts';
-import { decodeEventBatch } from '../../protocols/event-batch/index.ts';
-import { encodeQueryRecord } from '../../protocols/query-record/index.ts';
-import { decodeWindowResult } from '../../protocols/result/index.ts';
-import { parseQuery } from '../../protocols/nrql/index.ts';
-import { MemoryLog, memoryTransport } from '../memory/index.ts';
-import { systemClock } from '../clock.ts';
-import { createNode } from '../node.ts';
-import { defineStage } from '../stage.ts';
-import { pipelineStages, queriesTable } from '../../pipeline/stages.ts';
-import { pipelineTopics, TOPICS } from '../../pipeline/topics.ts';
-import { LoadGenerator } from '../../pipeline/load-generator.ts';
+import type { ConsumedRecord } from '../protocols/transport.ts';
+import { decodeEventBatch } from '../protocols/event-batch/index.ts';
+import { encodeQueryRecord } from '../protocols/query-record/index.ts';
+import { decodeWindowResult } from '../protocols/result/index.ts';
+import { parseQuery } from '../protocols/nrql/index.ts';
+import { createNode, defineStage, MemoryLog, memoryTransport, systemClock, type Logger } from '../index.ts';
+import { pipelineStages, queriesTable } from '../pipeline/stages.ts';
+import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
+import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { ResultsView } from './results-view.ts';
-import type { Logger } from '../logger.ts';
 
 export interface DemoOptions {
   /** Seconds to run; run until interrupted when absent. */

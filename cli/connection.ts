@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { SASLOptions } from 'kafkajs';
-import { ConfigError } from '../../protocols/errors.ts';
-import type { Transport } from '../../protocols/transport.ts';
-import type { Logger } from '../logger.ts';
-import { kafkaTransport, type KafkaGroupTimings } from '../kafka/index.ts';
+import { ConfigError } from '../protocols/errors.ts';
+import type { Transport } from '../protocols/transport.ts';
+import { kafkaTransport, type KafkaGroupTimings, type KafkaTransportConfig, type Logger } from '../index.ts';
+
+/** SASL credentials as the kafka transport takes them. */
+type SaslOptions = NonNullable<KafkaTransportConfig['sasl']>;
 
 export interface ConnectionFlags {
   readonly brokers?: string;
@@ -25,7 +26,7 @@ export interface Connection {
   readonly brokers: string[];
   readonly group: string;
   readonly ssl: boolean;
-  readonly sasl?: SASLOptions;
+  readonly sasl?: SaslOptions;
 }
 
 /** Adds the connection flags to a command. */
@@ -62,7 +63,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const username = flags.saslUsername ?? env.EVENTIDE_SASL_USERNAME ?? fromFile.sasl?.username;
   const password = flags.saslPassword ?? env.EVENTIDE_SASL_PASSWORD ?? fromFile.sasl?.password;
   if (username === undefined || password === undefined) throw new ConfigError(`SASL ${mechanism} needs a username and a password`);
-  return { brokers, group, ssl, sasl: { mechanism, username, password } as SASLOptions };
+  return { brokers, group, ssl, sasl: { mechanism, username, password } as SaslOptions };
 }
 
 /** Options of {@link connect}. */

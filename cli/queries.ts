@@ -3,12 +3,12 @@
  * as every node reads it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Transport } from '../../protocols/transport.ts';
-import { parseQuery } from '../../protocols/nrql/index.ts';
-import { decodeQueryRecord, encodeQueryRecord, MAX_QUERY_TTL_MS, type QueryRecord } from '../../protocols/query-record/index.ts';
-import { partitionForKey } from '../../protocols/partitioner.ts';
-import { ConfigError, TopicConfigError } from '../../protocols/errors.ts';
-import { TOPICS } from '../../pipeline/topics.ts';
+import type { Transport } from '../protocols/transport.ts';
+import { parseQuery } from '../protocols/nrql/index.ts';
+import { decodeQueryRecord, encodeQueryRecord, MAX_QUERY_TTL_MS, type QueryRecord } from '../protocols/query-record/index.ts';
+import { partitionForKey } from '../protocols/partitioner.ts';
+import { ConfigError, TopicConfigError } from '../protocols/errors.ts';
+import { TOPICS } from '../pipeline/topics.ts';
 
 /** `30s`, `10m`, `1h`, or milliseconds. */
 export function parseDuration(text: string): number {
