@@ -60,11 +60,11 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
     stopping = true;
     logger.info({ signal }, 'stopping: final snapshots, then leaving the cluster');
     try {
-      const hosts = node.hosts();
+      const hosted = node.hostedPartitions();
       await node.stop();
       // Where each partition was left, so its successor's restore can be checked against it.
-      for (const host of hosts) {
-        const { stage, partition, nextOffset, snapshots, lastSnapshotAt } = host.stats();
+      for (const partitionHosted of hosted) {
+        const { stage, partition, nextOffset, snapshots, lastSnapshotAt } = partitionHosted.stats();
         logger.info({ stage, partition, offset: nextOffset, snapshots, lastSnapshotAt }, `left ${stage}[${partition}] at offset ${nextOffset}`);
       }
       await transport.close();
