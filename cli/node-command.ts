@@ -3,7 +3,7 @@
  * SIGTERM, which write a final snapshot of every partition and leave cleanly.
  */
 import { createNode, type Logger } from '../index.ts';
-import { pipelineStages, queriesTable, type Role } from '../pipeline/stages.ts';
+import { pipelineStages, pipelineTables, type PipelineOptions, type Role } from '../pipeline/stages.ts';
 import { connect, type Connection } from './connection.ts';
 import { serveNode } from './node-server.ts';
 
@@ -34,12 +34,18 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
   }
   const showBar = options.progress.isTTY === true;
   let lastLogged = 0;
+  const pipeline: PipelineOptions = {
+    topics: connection.topics,
+    snapshotEveryMs: options.snapshotEveryMs,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+  };
+  const tables = pipelineTables(pipeline);
   const node = createNode({
     transport,
     group: connection.group,
     nodeId: options.nodeId,
-    stages: pipelineStages(options.roles, { snapshotEveryMs: options.snapshotEveryMs, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) }),
-    tables: [queriesTable],
+    stages: pipelineStages(options.roles, pipeline),
+    tables,
     logger,
     metadata: options.inspect === undefined ? {} : { inspect: options.inspect },
     onTableProgress: (table, read, total) => {
@@ -78,13 +84,14 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await node.start();
-  logger.info({ group: connection.group, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
+  logger.info({ group: connection.group, topics: connection.topics, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
   // Query registrations and cancellations as this node learns them, so an operator sees they reached it.
-  const queries = node.table(queriesTable.name);
-  if (queries !== undefined) {
-    logger.info({ table: queriesTable.name, keys: queries.snapshot().map((change) => change.key) }, `${queries.snapshot().length} queries registered`);
+  for (const table of tables) {
+    const queries = node.table(table.name);
+    if (queries === undefined) continue;
+    logger.info({ table: table.name, topic: table.topic, keys: queries.snapshot().map((change) => change.key) }, `${queries.snapshot().length} queries registered`);
     queries.subscribe((changes) => {
-      for (const change of changes) logger.info({ table: queriesTable.name, key: change.key, removed: change.value === null }, `query ${change.key} ${change.value === null ? 'cancelled' : 'registered'}`);
+      for (const change of changes) logger.info({ table: table.name, key: change.key, removed: change.value === null }, `query ${change.key} ${change.value === null ? 'cancelled' : 'registered'}`);
     });
   }
 }

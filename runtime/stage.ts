@@ -151,6 +151,7 @@ export type StageOptions<Machine extends AnyStateMachine> = StageSettings<StageV
  *   name: 'click-counter',
  *   input: { topic: 'clicks', decode: (record): Click => JSON.parse(String(record.value)) },
  *   machine: clickCounter,
+ *   outputs: ['clicks.seen'],
  *   tick: { everyMs: 1000 },
  *   snapshots: { topic: 'click-counter.snapshots' },
  * });
