@@ -49,8 +49,11 @@ export interface StageSettings<Value = unknown> {
    * ```
    */
   readonly outputs?: readonly string[];
-  /** Send `eventide.tick` this often. */
-  readonly tick?: { readonly everyMs: number };
+  /** Send `eventide.tick` to every partition machine this often; without it the stage gets no ticks. */
+  readonly tick?: {
+    /** Milliseconds between ticks, on the node's clock. */
+    readonly everyMs: number;
+  };
   /** Persist the machine's state; without it the stage is stateless and commits its input offsets with its outputs. */
   readonly snapshots?: StageSnapshotPolicy;
   /** Where dead letters go. @default 'deadletter' */
@@ -61,6 +64,7 @@ export interface StageSettings<Value = unknown> {
 
 /** The topic a stage consumes and how its records become the values its machine sees. */
 export interface StageInput<Value> {
+  /** The topic; the stage's group shares its partitions over the nodes, one partition machine each. */
   readonly topic: string;
   /** Turns a record into the value the machine sees. Throwing `DecodeError` dead-letters the record with its reason. */
   readonly decode: (record: ConsumedRecord) => Value;
