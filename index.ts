@@ -37,10 +37,13 @@ export {
   type TableValueOf,
 } from './runtime/stage.ts';
 export { createNode, EventideNode, type NodeOptions } from './runtime/node.ts';
+export type { HostedPartition } from './runtime/hosted-partition.ts';
+export type { TableListener, TableView } from './runtime/table-store.ts';
+
+// What a node reports: instrumentation events, and each partition's statistics and restore.
 export { Instrumentation, type InstrumentationEvents, type InstrumentationEvent } from './runtime/instrumentation.ts';
-export type { PartitionHost, PartitionHostStats, RestoreReport } from './runtime/partition-host.ts';
+export type { PartitionHostStats as PartitionStats, RestoreReport } from './runtime/partition-host.ts';
 export type { PartitionState } from './runtime/partition-lifecycle.ts';
-export type { TableStore } from './runtime/table-store.ts';
 
 // The contract between the runtime and a partition machine.
 export type {

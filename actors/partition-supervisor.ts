@@ -1,18 +1,32 @@
 /**
  * The partition supervisor of the aggregate stage: the root actor of one
- * `events.matched` partition. It keeps the queries table and per-source
- * event-time progress, spawns a query actor per query with matched events on
- * the partition, routes each batch to them (one message per query per batch),
- * turns ticks into watermark and expiry checks, and relays what its children
- * publish or dead-letter to the runtime.
+ * `events.matched` partition. It keeps the queries table and each query's
+ * event-time progress per source partition, spawns a query actor per query
+ * with matched events here, routes each batch to them (one message per query
+ * per batch), turns ticks into watermarks and expiries, routes publish
+ * markers to the window they name, and relays what its children publish or
+ * dead-letter to the runtime.
+ *
+ * ```
+ *   restoring ──eventide.restored──▶ running ──eventide.revoke──▶ revoking
+ *                                      │ eventide.batch / tick              │ eventide.published (in-flight publications)
+ *                                      │ eventide.published                 │ eventide.snapshot (the final one)
+ *                                      │ eventide.snapshot                  │
+ *   any state ──eventide.restored──▶ running   (a snapshot restores in the state it was taken in: running, or revoking for a final one)
+ *   any state: eventide.table (the queries table), eventide.snapshot, what the query actors report
+ * ```
+ *
+ * The runtime stops the actor after the final snapshot of a revoked
+ * partition; a restored actor always passes through `eventide.restored`,
+ * which also shifts its clock times by the time the partition had no owner.
  */
-import { assign, emit, enqueueActions, setup, type ActorRefFrom } from 'xstate';
+import { assign, emit, enqueueActions, setup, type ActorRefFrom, type DoneActorEvent } from 'xstate';
 import type { MatchedEventBatch } from '../protocols/matched-events/index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
-import type { DeadLetterRequest, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
+import type { DeadLetterRequest, PartitionInput, PublishedNotice, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
+import { decodePublicationKey, type PublicationKey } from '../protocols/publication-key.ts';
 import { parseQuery, type QueryDefinition } from '../protocols/nrql/index.ts';
-import type { PartitionInput } from '../protocols/stage.ts';
-import { queryMachine, type PlacedEvent, type QueryMessage, type QueryReport } from './query.ts';
+import { queryMachine, type PlacedEvent, type QueryMessage, type QueryOutput, type QueryReport } from './query.ts';
 import { NO_WATERMARK, sourceKey, watermarkOf, type SourceProgress } from './watermark.ts';
 
 export interface SupervisorContext {
@@ -23,10 +37,10 @@ export interface SupervisorContext {
   readonly nextOffset: number;
   /** The queries table as last received. */
   readonly queries: Readonly<Record<string, QueryRecord>>;
-  /** Query ids with a running query actor (child id `q:<id>`). */
+  /** Query ids with a query actor (child id `q:<id>`), running or ending. */
   readonly active: Readonly<Record<string, true>>;
   /** Queries that ended here, so later events are dead-lettered with the reason. */
-  readonly ended: Readonly<Record<string, 'cancelled' | 'expired' | 'invalid'>>;
+  readonly ended: Readonly<Record<string, EndedReason>>;
   /** Event-time progress of each query's events, per source partition (see `QueryProgress`). */
   readonly progress: Readonly<Record<string, QueryProgress>>;
   readonly sourceTopics: Readonly<Record<string, number>>;
@@ -36,6 +50,8 @@ export interface SupervisorContext {
   /** Clock time of the last `eventide.snapshot`: on restore, the time since is time without an owner. */
   readonly persistedAt: number | null;
 }
+
+type EndedReason = 'cancelled' | 'expired' | 'invalid';
 
 /**
  * How far one query's events got on this partition, per source partition.
@@ -56,7 +72,7 @@ export interface QueryProgress {
 
 export type SupervisorInput = PartitionInput & { readonly resultsTopic: string; readonly idleTimeoutMs?: number };
 
-export type SupervisorMessage = RuntimeMessage<MatchedEventBatch, QueryRecord> | QueryReport;
+export type SupervisorMessage = RuntimeMessage<MatchedEventBatch, QueryRecord> | QueryReport | DoneActorEvent<QueryOutput>;
 
 export const queryActorId = (queryId: string): string => `q:${queryId}`;
 
@@ -78,6 +94,19 @@ const letter = (reason: string, message: string, offset: number, original: unkno
   original: JSON.stringify(original),
 });
 
+/** The window a publication notice names, if it names one (a key of another format names none). */
+function publicationOf(notice: PublishedNotice): PublicationKey | null {
+  try {
+    return decodePublicationKey(notice.key);
+  } catch {
+    return null;
+  }
+}
+
+/** The watermark of one query's events at `now` (no lateness applied). */
+const queryWatermark = (context: Pick<SupervisorContext, 'sourceTopics' | 'idleTimeoutMs'>, progress: QueryProgress | undefined, now: number): number =>
+  progress === undefined ? NO_WATERMARK : watermarkOf({ ...progress, sourceTopics: context.sourceTopics }, now, context.idleTimeoutMs);
+
 export const partitionSupervisorMachine = setup({
   types: {
     input: {} as SupervisorInput,
@@ -86,6 +115,161 @@ export const partitionSupervisorMachine = setup({
     emitted: {} as StageEmission,
   },
   actors: { query: queryMachine },
+  actions: {
+    /**
+     * Places every event of the batch with the watermark it found, spawns the
+     * query actors the batch needs, and sends each query one message.
+     */
+    routeBatch: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'eventide.batch') return;
+      const sourceTopics: Record<string, number> = { ...context.sourceTopics };
+      const progress = new Map<string, { sources: Record<string, SourceProgress>; firstEventAt: number }>();
+      const progressOf = (queryId: string) => {
+        let current = progress.get(queryId);
+        if (current === undefined) {
+          const previous = context.progress[queryId];
+          current = { sources: { ...previous?.sources }, firstEventAt: previous?.firstEventAt ?? event.now };
+          progress.set(queryId, current);
+        }
+        return current;
+      };
+      const watermarks = new Map<string, number>();
+      const perQuery = new Map<string, PlacedEvent[]>();
+      const letters: DeadLetterRequest[] = [];
+      const active: Record<string, true> = { ...context.active };
+      const ended: Record<string, EndedReason> = { ...context.ended };
+      for (const record of event.records) {
+        const batch = record.value;
+        const queryId = batch.queryId;
+        if (active[queryId] === undefined) {
+          const reason = ended[queryId];
+          const query = context.queries[queryId];
+          if (reason !== undefined || query === undefined) {
+            const why = reason === undefined ? '' : ` (it ${reason === 'invalid' ? 'does not parse' : `was ${reason}`})`;
+            letters.push(letter(reason === undefined ? 'unknown-query' : `query-${reason}`, `no running query ${queryId} on aggregate partition ${context.partition}${why}`, record.offset, batch));
+            continue;
+          }
+          let definition: QueryDefinition;
+          try {
+            definition = parseQuery(query.nrql);
+          } catch (error) {
+            ended[queryId] = 'invalid';
+            letters.push(letter('invalid-query', `query ${queryId} does not parse: ${error instanceof Error ? error.message : String(error)}`, record.offset, batch));
+            continue;
+          }
+          active[queryId] = true;
+          enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, resultsTopic: context.resultsTopic, definition } });
+        }
+        const key = sourceKey(batch.source.topic, batch.source.partition);
+        if (sourceTopics[batch.source.topic] !== batch.source.partitions) sourceTopics[batch.source.topic] = batch.source.partitions;
+        const current = progressOf(queryId);
+        const watermarkNow = (): number => queryWatermark({ sourceTopics, idleTimeoutMs: context.idleTimeoutMs }, current, event.now);
+        let watermark = watermarkNow();
+        let placed = perQuery.get(queryId);
+        if (placed === undefined) perQuery.set(queryId, (placed = []));
+        for (const matched of batch.events) {
+          placed.push({ event: matched, offset: record.offset, watermark });
+          const source = current.sources[key];
+          if (source === undefined || matched.timestamp > source.maxEventTime || source.seenAt !== event.now) {
+            current.sources[key] = { maxEventTime: Math.max(matched.timestamp, source?.maxEventTime ?? NO_WATERMARK), seenAt: event.now };
+            watermark = watermarkNow();
+          }
+        }
+        watermarks.set(queryId, watermark);
+      }
+      enqueue.assign({ progress: { ...context.progress, ...Object.fromEntries(progress) }, sourceTopics, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
+      for (const [queryId, events] of perQuery) {
+        enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark: watermarks.get(queryId)!, nextOffset: event.nextOffset } satisfies QueryMessage);
+      }
+      if (letters.length > 0) enqueue.emit({ type: 'eventide.deadletter', letters });
+    }),
+    /** Time goes on to every query with its watermark; queries past their expiry end (windows this tick closes first, complete). */
+    passTickOn: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'eventide.tick') return;
+      const quiet = context.lastEventAt === null || event.now - context.lastEventAt >= context.idleTimeoutMs;
+      for (const queryId of Object.keys(context.active)) {
+        const watermark = queryWatermark(context, context.progress[queryId], event.now);
+        enqueue.sendTo(queryActorId(queryId), { type: 'query.tick', now: event.now, watermark, quiet, idleTimeoutMs: context.idleTimeoutMs, nextOffset: context.nextOffset } satisfies QueryMessage);
+        const query = context.queries[queryId];
+        if (query !== undefined && query.expiresAt <= event.now) enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'expired' } satisfies QueryMessage);
+      }
+      enqueue.assign({ now: event.now });
+    }),
+    /** The queries table changed: a query gone from it was cancelled. */
+    applyTable: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'eventide.table') return;
+      const queries: Record<string, QueryRecord> = event.reset ? {} : { ...context.queries };
+      for (const change of event.changes) {
+        if (change.value === null) delete queries[change.key];
+        else queries[change.key] = change.value;
+      }
+      for (const queryId of Object.keys(context.active)) {
+        if (queries[queryId] === undefined) enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'cancelled' } satisfies QueryMessage);
+      }
+      enqueue.assign({ queries, now: event.now });
+    }),
+    /** A publish marker is durable: tell the query of the window it names. */
+    routePublished: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'eventide.published') return;
+      const publication = publicationOf(event)!;
+      enqueue.sendTo(queryActorId(publication.queryId), { type: 'query.published', windowStart: publication.windowStart, nextOffset: event.nextOffset } satisfies QueryMessage);
+    }),
+    recordSnapshotTime: assign({ persistedAt: ({ event }) => (event.type === 'eventide.snapshot' ? event.now : null) }),
+    /**
+     * Rebuilt from a snapshot (or fresh): shift clock times by the time the
+     * partition had no owner, tell queries which windows the previous owner
+     * published, and let windows still publishing ask again.
+     */
+    resumeAfterRestore: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'eventide.restored') return;
+      // The time between the snapshot and now is not quiet time of the sources, or replayed input would find
+      // them idle, the watermark would run ahead of the slower sources and their replayed events would be
+      // called late (results would differ from a run without the crash).
+      const gap = Math.max(0, event.now - (context.persistedAt ?? context.now));
+      if (gap > 0) {
+        const progress: Record<string, QueryProgress> = {};
+        for (const [queryId, current] of Object.entries(context.progress)) {
+          const sources: Record<string, SourceProgress> = {};
+          for (const [key, source] of Object.entries(current.sources)) sources[key] = { maxEventTime: source.maxEventTime, seenAt: source.seenAt + gap };
+          progress[queryId] = { sources, firstEventAt: current.firstEventAt + gap };
+        }
+        enqueue.assign({ progress, lastEventAt: context.lastEventAt === null ? null : context.lastEventAt + gap });
+      }
+      for (const notice of event.published) {
+        const publication = publicationOf(notice);
+        if (publication === null || context.active[publication.queryId] === undefined) continue;
+        enqueue.sendTo(queryActorId(publication.queryId), { type: 'query.published', windowStart: publication.windowStart, nextOffset: notice.nextOffset } satisfies QueryMessage);
+      }
+      for (const queryId of Object.keys(context.active)) enqueue.sendTo(queryActorId(queryId), { type: 'query.resume' } satisfies QueryMessage);
+      enqueue.assign({ now: event.now });
+    }),
+    relayPublication: emit(({ event }) => {
+      const request = event as Extract<QueryReport, { type: 'query.publish' }>;
+      return { type: 'eventide.publish' as const, key: request.key, records: request.records };
+    }),
+    relayDeadLetters: emit(({ event }) => ({ type: 'eventide.deadletter' as const, letters: (event as Extract<QueryReport, { type: 'query.deadletter' }>).letters })),
+    /** A query ended and every window of it is published: remember why, so its later events are dead-lettered with the reason. */
+    forgetQuery: enqueueActions(({ context, event, enqueue }) => {
+      const { queryId, reason } = (event as DoneActorEvent<QueryOutput>).output;
+      const active = { ...context.active };
+      delete active[queryId];
+      const ended: Record<string, EndedReason> = { ...context.ended, [queryId]: reason };
+      const keys = Object.keys(ended);
+      for (const key of keys.slice(0, Math.max(0, keys.length - ENDED_QUERIES_KEPT))) delete ended[key];
+      const progress = { ...context.progress };
+      delete progress[queryId];
+      enqueue.stopChild(queryActorId(queryId));
+      enqueue.assign({ active, ended, progress });
+    }),
+  },
+  guards: {
+    /** The notice names a window of a query that has an actor here. */
+    namesActiveQuery: ({ context, event }) => {
+      if (event.type !== 'eventide.published') return false;
+      const publication = publicationOf(event);
+      return publication !== null && context.active[publication.queryId] !== undefined;
+    },
+  },
 }).createMachine({
   id: 'partition-supervisor',
   context: ({ input }) => ({
@@ -102,154 +286,31 @@ export const partitionSupervisorMachine = setup({
     idleTimeoutMs: input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     persistedAt: null,
   }),
+  initial: 'restoring',
   on: {
-    'eventide.batch': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const sourceTopics: Record<string, number> = { ...context.sourceTopics };
-        const progress = new Map<string, { sources: Record<string, SourceProgress>; firstEventAt: number }>();
-        const progressOf = (queryId: string) => {
-          let current = progress.get(queryId);
-          if (current === undefined) {
-            const previous = context.progress[queryId];
-            current = { sources: { ...previous?.sources }, firstEventAt: previous?.firstEventAt ?? event.now };
-            progress.set(queryId, current);
-          }
-          return current;
-        };
-        const watermarkFor = (current: QueryProgress): number => watermarkOf({ ...current, sourceTopics }, event.now, context.idleTimeoutMs);
-        const watermarks = new Map<string, number>();
-        const perQuery = new Map<string, PlacedEvent[]>();
-        const letters: DeadLetterRequest[] = [];
-        const active: Record<string, true> = { ...context.active };
-        const ended: Record<string, 'cancelled' | 'expired' | 'invalid'> = { ...context.ended };
-        for (const record of event.records) {
-          const batch = record.value;
-          const queryId = batch.queryId;
-          if (active[queryId] === undefined) {
-            const reason = ended[queryId];
-            const query = context.queries[queryId];
-            if (reason !== undefined || query === undefined) {
-              letters.push(letter(reason === undefined ? 'unknown-query' : `query-${reason}`, `no running query ${queryId} on aggregate partition ${context.partition}${reason ? ` (it ${reason === 'invalid' ? 'does not parse' : `was ${reason}`})` : ''}`, record.offset, batch));
-              continue;
-            }
-            let definition: QueryDefinition;
-            try {
-              definition = parseQuery(query.nrql);
-            } catch (error) {
-              ended[queryId] = 'invalid';
-              letters.push(letter('invalid-query', `query ${queryId} does not parse: ${error instanceof Error ? error.message : String(error)}`, record.offset, batch));
-              continue;
-            }
-            active[queryId] = true;
-            enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, resultsTopic: context.resultsTopic, definition } });
-          }
-          const key = sourceKey(batch.source.topic, batch.source.partition);
-          if (sourceTopics[batch.source.topic] !== batch.source.partitions) sourceTopics[batch.source.topic] = batch.source.partitions;
-          const current = progressOf(queryId);
-          let watermark = watermarkFor(current);
-          let placed = perQuery.get(queryId);
-          if (placed === undefined) perQuery.set(queryId, (placed = []));
-          for (const matched of batch.events) {
-            placed.push({ event: matched, offset: record.offset, watermark });
-            const source = current.sources[key];
-            if (source === undefined || matched.timestamp > source.maxEventTime || source.seenAt !== event.now) {
-              current.sources[key] = { maxEventTime: Math.max(matched.timestamp, source?.maxEventTime ?? NO_WATERMARK), seenAt: event.now };
-              watermark = watermarkFor(current);
-            }
-          }
-          watermarks.set(queryId, watermark);
-        }
-        enqueue.assign({ progress: { ...context.progress, ...Object.fromEntries(progress) }, sourceTopics, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
-        for (const [queryId, events] of perQuery) {
-          enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark: watermarks.get(queryId)!, nextOffset: event.nextOffset } satisfies QueryMessage);
-        }
-        if (letters.length > 0) enqueue.emit({ type: 'eventide.deadletter', letters });
-      }),
+    'eventide.restored': { target: '.running', actions: 'resumeAfterRestore' },
+    'eventide.snapshot': { actions: 'recordSnapshotTime' },
+    // Tables arrive before `eventide.restored`, whatever state the snapshot was taken in.
+    'eventide.table': { actions: 'applyTable' },
+    'query.publish': { actions: 'relayPublication' },
+    'query.deadletter': { actions: 'relayDeadLetters' },
+    'xstate.done.actor.*': { actions: 'forgetQuery' },
+  },
+  states: {
+    restoring: {},
+    running: {
+      on: {
+        'eventide.batch': { actions: 'routeBatch' },
+        'eventide.tick': { actions: 'passTickOn' },
+        // A notice for a query that ended here already, or for a key of another format, is answered by nothing: it is reported as unhandled.
+        'eventide.published': { guard: 'namesActiveQuery', actions: 'routePublished' },
+        'eventide.revoke': { target: 'revoking' },
+      },
     },
-    'eventide.tick': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const quiet = context.lastEventAt === null || event.now - context.lastEventAt >= context.idleTimeoutMs;
-        for (const queryId of Object.keys(context.active)) {
-          const progress = context.progress[queryId];
-          const watermark = progress === undefined ? NO_WATERMARK : watermarkOf({ ...progress, sourceTopics: context.sourceTopics }, event.now, context.idleTimeoutMs);
-          // Even on the tick that ends the query: windows this tick closes are complete; only the rest are cut short.
-          enqueue.sendTo(queryActorId(queryId), { type: 'query.tick', now: event.now, watermark, quiet, idleTimeoutMs: context.idleTimeoutMs, nextOffset: context.nextOffset } satisfies QueryMessage);
-          const query = context.queries[queryId];
-          if (query !== undefined && query.expiresAt <= event.now) {
-            enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'expired' } satisfies QueryMessage);
-          }
-        }
-        enqueue.assign({ now: event.now });
-      }),
-    },
-    'eventide.table': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        if (event.table !== 'queries') return;
-        const queries: Record<string, QueryRecord> = event.reset ? {} : { ...context.queries };
-        for (const change of event.changes) {
-          if (change.value === null) delete queries[change.key];
-          else queries[change.key] = change.value;
-        }
-        for (const queryId of Object.keys(context.active)) {
-          if (queries[queryId] === undefined) enqueue.sendTo(queryActorId(queryId), { type: 'query.end', reason: 'cancelled' } satisfies QueryMessage);
-        }
-        enqueue.assign({ queries, now: event.now });
-      }),
-    },
-    'eventide.published': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const queryId = event.key.slice(0, event.key.lastIndexOf('/'));
-        if (context.active[queryId] === undefined) return;
-        enqueue.sendTo(queryActorId(queryId), { type: 'query.published', key: event.key, nextOffset: event.nextOffset } satisfies QueryMessage);
-      }),
-    },
-    'eventide.snapshot': {
-      actions: assign({ persistedAt: ({ event }) => event.now }),
-    },
-    'eventide.restored': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        // The partition had no owner between its snapshot and now: that time is
-        // not quiet time of its sources, or replayed input would find them idle,
-        // the watermark would run ahead of the slower sources and their replayed
-        // events would be called late (results would differ from a run without
-        // the crash). Shift every clock time by the gap.
-        const gap = Math.max(0, event.now - (context.persistedAt ?? context.now));
-        if (gap > 0) {
-          const progress: Record<string, QueryProgress> = {};
-          for (const [queryId, current] of Object.entries(context.progress)) {
-            const sources: Record<string, SourceProgress> = {};
-            for (const [key, source] of Object.entries(current.sources)) sources[key] = { maxEventTime: source.maxEventTime, seenAt: source.seenAt + gap };
-            progress[queryId] = { sources, firstEventAt: current.firstEventAt + gap };
-          }
-          enqueue.assign({ progress, lastEventAt: context.lastEventAt === null ? null : context.lastEventAt + gap });
-        }
-        for (const notice of event.published) {
-          const queryId = notice.key.slice(0, notice.key.lastIndexOf('/'));
-          if (context.active[queryId] === undefined) continue;
-          enqueue.sendTo(queryActorId(queryId), { type: 'query.published', key: notice.key, nextOffset: notice.nextOffset } satisfies QueryMessage);
-        }
-        for (const queryId of Object.keys(context.active)) enqueue.sendTo(queryActorId(queryId), { type: 'query.resume' } satisfies QueryMessage);
-        enqueue.assign({ now: event.now });
-      }),
-    },
-    'query.publish': {
-      actions: emit(({ event }) => ({ type: 'eventide.publish' as const, key: event.key, records: event.records })),
-    },
-    'query.deadletter': {
-      actions: emit(({ event }) => ({ type: 'eventide.deadletter' as const, letters: event.letters })),
-    },
-    'query.finished': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const active = { ...context.active };
-        delete active[event.queryId];
-        const ended: Record<string, 'cancelled' | 'expired' | 'invalid'> = { ...context.ended, [event.queryId]: event.reason };
-        const keys = Object.keys(ended);
-        for (const key of keys.slice(0, Math.max(0, keys.length - ENDED_QUERIES_KEPT))) delete ended[key];
-        const progress = { ...context.progress };
-        delete progress[event.queryId];
-        enqueue.stopChild(queryActorId(event.queryId));
-        enqueue.assign({ active, ended, progress });
-      }),
+    revoking: {
+      on: {
+        'eventide.published': { guard: 'namesActiveQuery', actions: 'routePublished' },
+      },
     },
   },
 });

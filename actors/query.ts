@@ -1,23 +1,27 @@
 /**
  * A query actor: one registered query on one aggregate partition. It sorts
- * matched events into event-time windows (one window actor each), decides
- * lateness, closes windows when the watermark passes their end (or on idle
- * ticks), and ends when its query is cancelled or expires, after its windows
- * are published.
+ * the query's matched events into event-time windows (a window actor each),
+ * decides which events are late, passes time on to its open windows, and
+ * ends when its query is cancelled or expires, once every window is published.
  *
  * ```
- *   active ──query.end──▶ ending ──(last window published)──▶ (finished: the supervisor stops it)
+ *   active ──query.end (cancelled / expired: open windows close incomplete)──▶ ending ──last window published──▶ ended (final)
+ *     │ query.events: route to windows, late ones to the dead-letter topic             │ query.events: dead-lettered (query-ended)
+ *     │ query.tick: on to the open windows                                             │
+ *     └──query.end with no window left──────────────────────────────────────────────────────────────────────▶ ended
  * ```
  *
- * Replay: `closed` remembers, per closed window, the input offset reached
- * when it closed; a replayed event below it was already counted and is
- * skipped, one at or above it is late.
+ * Whether a window is published is the window's own state; the query keeps
+ * only what routing needs: the windows alive (`windows`) and, per closed
+ * window, the input offset reached when it closed (`closed`). A replayed
+ * event below that offset was already counted and is skipped, one at or
+ * above it is late.
  */
-import { enqueueActions, sendParent, setup } from 'xstate';
+import { assign, enqueueActions, sendParent, setup, type DoneActorEvent } from 'xstate';
 import type { MatchedEvent } from '../protocols/matched-events/index.ts';
 import type { QueryDefinition } from '../protocols/nrql/index.ts';
 import type { DeadLetterRequest } from '../protocols/stage.ts';
-import { windowMachine, type WindowPublishRequest } from './window.ts';
+import { windowMachine, type WindowMessage, type WindowOutput, type WindowReport } from './window.ts';
 
 export interface QueryInput {
   readonly queryId: string;
@@ -25,14 +29,17 @@ export interface QueryInput {
   readonly definition: QueryDefinition;
 }
 
+export type QueryEndReason = 'cancelled' | 'expired';
+
 export interface QueryContext extends QueryInput {
-  /** Start times of open windows (by child id `w:<start>`). */
-  readonly open: Readonly<Record<string, true>>;
-  /** Windows asked to publish and not yet acknowledged. */
-  readonly publishing: Readonly<Record<string, true>>;
-  /** Closed windows: start → input offset reached when it closed. */
-  readonly closed: Readonly<Record<string, number>>;
-  readonly ending: null | 'cancelled' | 'expired';
+  /** Window actors alive, by start (child id `w:<start>`): open, or closed and not yet published. */
+  readonly windows: Readonly<Record<string, true>>;
+  /** Closed windows by start: the input offset reached when each closed (null: closed because the query ended). */
+  readonly closed: Readonly<Record<string, number | null>>;
+  /** The latest window start forgotten from `closed` (null: none yet): windows up to it closed long ago, so their events are late. */
+  readonly forgottenThrough: number | null;
+  readonly ending: QueryEndReason | null;
+  /** Events dead-lettered as late. */
   readonly late: number;
 }
 
@@ -41,166 +48,207 @@ export interface PlacedEvent {
   readonly event: MatchedEvent;
   /** Offset of the matched-events record on this partition. */
   readonly offset: number;
-  /** The partition's watermark (no lateness applied) before this event. */
+  /** The partition's watermark for this query (no lateness applied) before this event. */
   readonly watermark: number;
 }
 
 export type QueryMessage =
   | { readonly type: 'query.events'; readonly events: readonly PlacedEvent[]; readonly watermark: number; readonly nextOffset: number }
   | { readonly type: 'query.tick'; readonly now: number; readonly watermark: number; readonly quiet: boolean; readonly idleTimeoutMs: number; readonly nextOffset: number }
-  | { readonly type: 'query.end'; readonly reason: 'cancelled' | 'expired' }
-  | { readonly type: 'query.published'; readonly key: string; readonly nextOffset: number }
+  | { readonly type: 'query.end'; readonly reason: QueryEndReason }
+  /** A window's publish marker is durable (acknowledged, or found after the snapshot on restore). */
+  | { readonly type: 'query.published'; readonly windowStart: number; readonly nextOffset: number }
+  /** Restored: windows still publishing ask again. */
   | { readonly type: 'query.resume' }
-  | WindowPublishRequest;
+  | WindowReport
+  | DoneActorEvent<WindowOutput>;
 
 /** What a query tells its supervisor. */
 export type QueryReport =
-  | { readonly type: 'query.publish'; readonly queryId: string; readonly key: string; readonly records: WindowPublishRequest['records'] }
-  | { readonly type: 'query.deadletter'; readonly letters: readonly DeadLetterRequest[] }
-  | { readonly type: 'query.finished'; readonly queryId: string; readonly reason: 'cancelled' | 'expired' };
+  | { readonly type: 'query.publish'; readonly queryId: string; readonly key: string; readonly records: Extract<WindowReport, { type: 'window.publish' }>['records'] }
+  | { readonly type: 'query.deadletter'; readonly letters: readonly DeadLetterRequest[] };
+
+/** An ended query's output, read by its supervisor from the done event. */
+export interface QueryOutput {
+  readonly queryId: string;
+  readonly reason: QueryEndReason;
+}
 
 export const windowId = (start: number | string): string => `w:${start}`;
 
-/** How long closed windows are remembered, in windows, for replay and lateness checks. */
+/** How many closed windows are remembered (beyond those still publishing), for replay and lateness checks. */
 const CLOSED_WINDOWS_KEPT = 64;
+
+/** An instant for a message: ISO-8601 where `Date` can show it, else the epoch milliseconds. */
+const instant = (ms: number): string => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
 
 const lateLetter = (queryId: string, placed: PlacedEvent, windowStart: number, windowMs: number): DeadLetterRequest => ({
   reason: 'late',
-  message: `event at ${new Date(placed.event.timestamp).toISOString()} arrived after window [${new Date(windowStart).toISOString()}, ${new Date(windowStart + windowMs).toISOString()}) of query ${queryId} closed`,
+  message: `event at ${instant(placed.event.timestamp)} arrived after window [${instant(windowStart)}, ${instant(windowStart + windowMs)}) of query ${queryId} closed`,
   offset: placed.offset,
   original: JSON.stringify(placed.event),
 });
+
+const numerically = (a: string, b: string): number => Number(a) - Number(b);
+
+/** Starts of the windows still accepting events, oldest first (so windows closing together publish in event-time order). */
+const openWindows = (context: QueryContext): string[] => Object.keys(context.windows).filter((start) => context.closed[start] === undefined).sort(numerically);
+
+/**
+ * Records a closed window and forgets the oldest beyond the limit, never one
+ * still alive (it is not published yet). What is forgotten is summed up in
+ * `forgottenThrough`: a window at or before it is never opened again.
+ */
+function recordClosed(context: QueryContext, start: string, closedAt: number | null): Pick<QueryContext, 'closed' | 'forgottenThrough'> {
+  const closed = { ...context.closed, [start]: closedAt };
+  const forgettable = Object.keys(closed)
+    .filter((key) => context.windows[key] === undefined)
+    .sort(numerically)
+    .reverse()
+    .slice(CLOSED_WINDOWS_KEPT);
+  let forgottenThrough = context.forgottenThrough;
+  for (const key of forgettable) {
+    delete closed[key];
+    forgottenThrough = Math.max(forgottenThrough ?? Number.MIN_SAFE_INTEGER, Number(key));
+  }
+  return { closed, forgottenThrough };
+}
 
 export const queryMachine = setup({
   types: {
     input: {} as QueryInput,
     context: {} as QueryContext,
     events: {} as QueryMessage,
+    output: {} as QueryOutput,
   },
   actors: { window: windowMachine },
+  actions: {
+    routeEvents: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'query.events') return;
+      const { windowMs, latenessMs } = context.definition;
+      const eventsByStart = new Map<string, MatchedEvent[]>();
+      const late: DeadLetterRequest[] = [];
+      for (const placed of event.events) {
+        const start = Math.floor(placed.event.timestamp / windowMs) * windowMs;
+        const closedAt = context.closed[start];
+        if (closedAt !== undefined) {
+          // At or after the offset where the window closed: late. Before it: replayed input, already counted.
+          if (closedAt === null || placed.offset >= closedAt) late.push(lateLetter(context.queryId, placed, start, windowMs));
+          continue;
+        }
+        const forgotten = context.forgottenThrough !== null && start <= context.forgottenThrough;
+        if (context.windows[start] === undefined && (forgotten || start + windowMs + latenessMs <= placed.watermark)) {
+          late.push(lateLetter(context.queryId, placed, start, windowMs));
+          continue;
+        }
+        let events = eventsByStart.get(String(start));
+        if (events === undefined) eventsByStart.set(String(start), (events = []));
+        events.push(placed.event);
+      }
+      const windows: Record<string, true> = { ...context.windows };
+      const progress = { watermark: event.watermark, nextOffset: event.nextOffset };
+      for (const [start, events] of [...eventsByStart].sort(([a], [b]) => numerically(a, b))) {
+        if (windows[start] === undefined) {
+          windows[start] = true;
+          enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, resultsTopic: context.resultsTopic, start: Number(start), definition: context.definition } });
+        }
+        enqueue.sendTo(windowId(start), { type: 'window.add', events, ...progress } satisfies WindowMessage);
+      }
+      for (const start of openWindows(context)) {
+        if (!eventsByStart.has(start)) enqueue.sendTo(windowId(start), { type: 'window.watermark', ...progress } satisfies WindowMessage);
+      }
+      if (late.length > 0) enqueue.sendParent({ type: 'query.deadletter', letters: late } satisfies QueryReport);
+      enqueue.assign({ windows, late: context.late + late.length });
+    }),
+    passTickOn: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'query.tick') return;
+      const { type: _, ...tick } = event;
+      for (const start of openWindows(context)) enqueue.sendTo(windowId(start), { type: 'window.tick', ...tick } satisfies WindowMessage);
+    }),
+    endOpenWindows: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'query.end') return;
+      for (const start of openWindows(context)) enqueue.sendTo(windowId(start), { type: 'window.end' } satisfies WindowMessage);
+      enqueue.assign({ ending: event.reason });
+    }),
+    deadLetterEnded: sendParent(({ context, event }): QueryReport => ({
+      type: 'query.deadletter',
+      letters: (event.type === 'query.events' ? event.events : []).map((placed) => ({
+        reason: 'query-ended',
+        message: `query ${context.queryId} was ${context.ending}; its events are no longer aggregated`,
+        offset: placed.offset,
+        original: JSON.stringify(placed.event),
+      })),
+    })),
+    recordClosed: assign(({ context, event }) => {
+      if (event.type !== 'window.closing') return {};
+      return recordClosed(context, String(event.start), event.closedAt);
+    }),
+    relayPublication: sendParent(({ context, event }): QueryReport => {
+      const request = event as Extract<WindowReport, { type: 'window.publish' }>;
+      return { type: 'query.publish', queryId: context.queryId, key: request.key, records: request.records };
+    }),
+    acknowledge: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'query.published') return;
+      const start = String(event.windowStart);
+      // The marker's offset is where replay stops counting this window's events. A window with no actor
+      // here was published after the snapshot this partition restored: remember it, or replayed events
+      // would open it again.
+      enqueue.assign(recordClosed(context, start, event.nextOffset));
+      if (context.windows[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.published', nextOffset: event.nextOffset } satisfies WindowMessage);
+    }),
+    resumePublishing: enqueueActions(({ context, enqueue }) => {
+      for (const start of Object.keys(context.windows)) {
+        if (context.closed[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.resume' } satisfies WindowMessage);
+      }
+    }),
+    forgetWindow: enqueueActions(({ context, event, enqueue }) => {
+      const { start } = (event as DoneActorEvent<WindowOutput>).output;
+      const windows = { ...context.windows };
+      delete windows[start];
+      enqueue.stopChild(windowId(start));
+      enqueue.assign({ windows });
+    }),
+  },
+  guards: {
+    noWindowLeft: ({ context }) => Object.keys(context.windows).length === 0,
+    lastWindowDone: ({ context, event }) => {
+      const starts = Object.keys(context.windows);
+      return starts.length === 1 && starts[0] === String((event as DoneActorEvent<WindowOutput>).output.start);
+    },
+  },
 }).createMachine({
   id: 'query',
-  context: ({ input }) => ({ ...input, open: {}, publishing: {}, closed: {}, ending: null, late: 0 }),
+  context: ({ input }) => ({ ...input, windows: {}, closed: {}, forgottenThrough: null, ending: null, late: 0 }),
   initial: 'active',
   on: {
-    'window.publish': {
-      actions: sendParent(({ context, event }) => ({ type: 'query.publish', queryId: context.queryId, key: event.key, records: event.records }) satisfies QueryReport),
-    },
-    'query.published': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const start = event.key.slice(event.key.lastIndexOf('/') + 1);
-        const open = { ...context.open };
-        const publishing = { ...context.publishing };
-        delete open[start];
-        delete publishing[start];
-        enqueue.stopChild(windowId(start));
-        enqueue.assign({ open, publishing, closed: { ...context.closed, [start]: event.nextOffset } });
-        if (context.ending !== null && Object.keys(open).length === 0 && Object.keys(publishing).length === 0) {
-          enqueue.sendParent({ type: 'query.finished', queryId: context.queryId, reason: context.ending } satisfies QueryReport);
-        }
-      }),
-    },
-    'query.resume': {
-      actions: enqueueActions(({ context, enqueue }) => {
-        for (const start of Object.keys(context.publishing)) enqueue.sendTo(windowId(start), { type: 'window.resume' });
-      }),
-    },
+    'window.closing': { actions: 'recordClosed' },
+    'window.publish': { actions: 'relayPublication' },
+    'query.published': { actions: 'acknowledge' },
+    'query.resume': { actions: 'resumePublishing' },
   },
   states: {
     active: {
       on: {
-        'query.events': {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const { windowMs, latenessMs } = context.definition;
-            const byStart = new Map<number, MatchedEvent[]>();
-            const late: DeadLetterRequest[] = [];
-            for (const placed of event.events) {
-              const start = Math.floor(placed.event.timestamp / windowMs) * windowMs;
-              const closedAt = context.closed[start];
-              if (closedAt !== undefined) {
-                if (placed.offset >= closedAt) late.push(lateLetter(context.queryId, placed, start, windowMs));
-                continue;
-              }
-              if (context.open[start] === undefined && start + windowMs + latenessMs <= placed.watermark) {
-                late.push(lateLetter(context.queryId, placed, start, windowMs));
-                continue;
-              }
-              let events = byStart.get(start);
-              if (events === undefined) byStart.set(start, (events = []));
-              events.push(placed.event);
-            }
-            const open: Record<string, true> = { ...context.open };
-            for (const [start, events] of byStart) {
-              if (open[start] === undefined) {
-                open[start] = true;
-                enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, resultsTopic: context.resultsTopic, start, definition: context.definition } });
-              }
-              enqueue.sendTo(windowId(start), { type: 'window.add', events });
-            }
-            if (late.length > 0) enqueue.sendParent({ type: 'query.deadletter', letters: late } satisfies QueryReport);
-            const windows = closeDue({ ...context, open }, (start) => start + windowMs + latenessMs <= event.watermark, event.nextOffset, (start) =>
-              enqueue.sendTo(windowId(start), { type: 'window.close', complete: true }),
-            );
-            enqueue.assign({ ...windows, late: context.late + late.length });
-          }),
-        },
-        'query.tick': {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const { windowMs, latenessMs } = context.definition;
-            const dueBy = (start: number): boolean =>
-              start + windowMs + latenessMs <= event.watermark || (event.quiet && start + windowMs + latenessMs + event.idleTimeoutMs <= event.now);
-            enqueue.assign(closeDue(context, dueBy, event.nextOffset, (start) => enqueue.sendTo(windowId(start), { type: 'window.close', complete: true })));
-          }),
-        },
-        'query.end': {
-          target: 'ending',
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const windows = closeDue(context, () => true, null, (start) => enqueue.sendTo(windowId(start), { type: 'window.close', complete: false }));
-            enqueue.assign({ ...windows, ending: event.reason });
-            if (Object.keys(context.open).length === 0 && Object.keys(context.publishing).length === 0) {
-              enqueue.sendParent({ type: 'query.finished', queryId: context.queryId, reason: event.reason } satisfies QueryReport);
-            }
-          }),
-        },
+        'query.events': { actions: 'routeEvents' },
+        'query.tick': { actions: 'passTickOn' },
+        'query.end': [
+          { guard: 'noWindowLeft', target: 'ended', actions: 'endOpenWindows' },
+          { target: 'ending', actions: 'endOpenWindows' },
+        ],
+        'xstate.done.actor.*': { actions: 'forgetWindow' },
       },
     },
     ending: {
       on: {
-        'query.events': {
-          actions: sendParent(({ context, event }) => ({
-            type: 'query.deadletter',
-            letters: event.events.map((placed) => ({
-              reason: 'query-ended',
-              message: `query ${context.queryId} was ${context.ending}; its events are no longer aggregated`,
-              offset: placed.offset,
-              original: JSON.stringify(placed.event),
-            })),
-          }) satisfies QueryReport),
-        },
+        'query.events': { actions: 'deadLetterEnded' },
+        'query.tick': { description: 'every window is closed already: time has nothing left to close' },
+        'query.end': { description: 'ending already (an expired query can be cancelled too)' },
+        'xstate.done.actor.*': [{ guard: 'lastWindowDone', target: 'ended', actions: 'forgetWindow' }, { actions: 'forgetWindow' }],
       },
     },
+    ended: {
+      type: 'final',
+    },
   },
+  output: ({ context }) => ({ queryId: context.queryId, reason: context.ending ?? 'cancelled' }),
 });
-
-type WindowSets = Pick<QueryContext, 'open' | 'publishing' | 'closed'>;
-
-/**
- * Closes the open windows `due` selects, oldest first, and returns the new
- * window sets. `closedAt` is the input offset reached (null: recorded when
- * the publication is acknowledged).
- */
-function closeDue(windows: WindowSets, due: (start: number) => boolean, closedAt: number | null, close: (start: string) => void): WindowSets {
-  const open: Record<string, true> = { ...windows.open };
-  const publishing: Record<string, true> = { ...windows.publishing };
-  const closed: Record<string, number> = { ...windows.closed };
-  for (const key of Object.keys(windows.open).sort((a, b) => Number(a) - Number(b))) {
-    if (!due(Number(key))) continue;
-    delete open[key];
-    publishing[key] = true;
-    if (closedAt !== null) closed[key] = closedAt;
-    close(key);
-  }
-  const forgotten = Object.keys(closed).sort((a, b) => Number(b) - Number(a)).slice(CLOSED_WINDOWS_KEPT);
-  for (const key of forgotten) delete closed[key];
-  return { open, publishing, closed };
-}

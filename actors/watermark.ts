@@ -4,6 +4,7 @@
  * seen from each (as Flink combines per-partition watermarks). Taking the
  * highest event time overall would call a slow source's events late.
  */
+import { topicPartitionKey } from '../protocols/topic-partition.ts';
 
 /** Progress of one source partition. */
 export interface SourceProgress {
@@ -16,7 +17,8 @@ export interface SourceProgress {
 /** No watermark yet: nothing is late, nothing closes by event time. */
 export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
 
-export const sourceKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+/** The key of a source partition in `WatermarkInputs.sources` (persisted in snapshots). */
+export const sourceKey = (topic: string, partition: number): string => topicPartitionKey({ topic, partition });
 
 /** What the watermark is computed from. */
 export interface WatermarkInputs {

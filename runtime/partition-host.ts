@@ -225,9 +225,7 @@ export class PartitionHost {
         message: { type: 'eventide.table', table, reset: true, changes: this.#context.tableSnapshot(table), now: clock.now() },
       });
     }
-    if (restored !== null) {
-      this.#mailbox.post({ kind: 'message', message: { type: 'eventide.restored', published: [...this.#durable.values()], now: clock.now() } });
-    }
+    this.#mailbox.post({ kind: 'message', message: { type: 'eventide.restored', published: [...this.#durable.values()], now: clock.now() } });
     this.#restore = { ...report, durationMs: Math.round(performance.now() - started) };
     this.#fetchedThrough = this.#nextOffset;
     this.#context.consumer.seek({ ...this.#input, offset: this.#nextOffset });
