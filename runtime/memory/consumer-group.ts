@@ -9,13 +9,15 @@ import { topicPartitionKey } from '../../protocols/topic-partition.ts';
  *   the new owner is given the partition, so no partition is ever processed
  *   by two live members and a final snapshot is never fenced (what a
  *   cooperative protocol with awaited revocation gives).
- * - `'eager'`: as kafkajs does, the old owner is told of the revocation and
- *   the new owner of the assignment at the same time, without waiting for
- *   either: the old owner's final writes race the new owner's restore and are
- *   fenced by its transactional producer, which is what every scale-out on
- *   Kafka does. Partitions of a member that leaves (`disconnect`) are still
- *   revoked before they move, as on Kafka, where a member leaves the group
- *   only after its revocation callback returned.
+ * - `'eager'`: as kafkajs does, the new owner is given the partition without
+ *   waiting for the old owner's callback: in the same tick the new owner is
+ *   told of the assignment and then the old owner of the revocation, so a new
+ *   owner that fences at once (its transactional producer connecting) beats
+ *   the old owner's final snapshot, as its single round trip usually does on
+ *   Kafka. That is the path every scale-out on Kafka takes. Partitions of a
+ *   member that leaves (`disconnect`) are still revoked before they move, as
+ *   on Kafka, where a member leaves the group only after its revocation
+ *   callback returned.
  */
 export type HandOver = 'revoke-first' | 'eager';
 
@@ -137,7 +139,11 @@ export class ConsumerGroup {
     return false;
   }
 
-  /** Whether the member owns the partition now (revoked partitions stay owned until the callback returns). */
+  /**
+   * Whether the member owns the partition now. With `'revoke-first'` a revoked
+   * partition stays owned until the callback returns; with `'eager'` it moves
+   * to its new owner at once (a late commit of the old owner is refused).
+   */
   owns(memberId: string, tp: TopicPartition): boolean {
     const key = topicPartitionKey(tp);
     return this.#members.get(memberId)?.owned.some((owned) => topicPartitionKey(owned) === key) ?? false;

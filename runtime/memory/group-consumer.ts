@@ -70,7 +70,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
   }
 
   /** The member id the group knows this consumer by now (a new one after an expulsion). */
-  get memberId(): string {
+  get #memberId(): string {
     return this.#membership.memberId;
   }
 
@@ -80,7 +80,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
 
   async run(topics: readonly string[], handlers: GroupConsumerHandlers): Promise<void> {
     this.#node.assertAlive();
-    if (this.#state !== 'created') throw new IllegalTransitionError(`consumer ${this.memberId} is ${this.#state}; run it once`);
+    if (this.#state !== 'created') throw new IllegalTransitionError(`consumer ${this.#memberId} is ${this.#state}; run it once`);
     this.#state = 'running';
     this.#handlers = handlers;
     this.#topics = new Set(topics);
@@ -100,7 +100,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
     this.#node.assertAlive();
     const owned = this.#fetchers.get(topicPartitionKey(position));
     if (owned === undefined) {
-      throw new NotAssignedError(`${this.memberId} cannot seek ${topicPartitionKey(position)}: not assigned to it`);
+      throw new NotAssignedError(`${this.#memberId} cannot seek ${topicPartitionKey(position)}: not assigned to it`);
     }
     owned.fetcher.seek(position.offset);
   }
@@ -109,8 +109,8 @@ export class MemoryGroupConsumer implements GroupConsumer {
     this.#node.fault({ kind: 'commitOffsets', groupId: this.#options.groupId, offsets });
     const group = this.#group;
     for (const tp of offsets) {
-      if (group === null || !group.owns(this.memberId, tp)) {
-        throw new NotAssignedError(`${this.memberId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
+      if (group === null || !group.owns(this.#memberId, tp)) {
+        throw new NotAssignedError(`${this.#memberId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
       }
     }
     group!.commit(offsets);
@@ -125,7 +125,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
     if (this.#state === 'created') this.#state = 'stopped';
     if (this.#state === 'running') {
       this.#state = 'leaving';
-      this.#leaving = this.#group!.leave(this.memberId).then(() => {
+      this.#leaving = this.#group!.leave(this.#memberId).then(() => {
         this.#state = 'stopped';
       });
     }
