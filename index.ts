@@ -37,10 +37,13 @@ export {
   type TableValueOf,
 } from './runtime/stage.ts';
 export { createNode, EventideNode, type NodeOptions } from './runtime/node.ts';
+export type { HostedPartition } from './runtime/hosted-partition.ts';
+export type { TableListener, TableView } from './runtime/table-store.ts';
+
+// What a node reports: instrumentation events, and each partition's statistics and restore.
 export { Instrumentation, type InstrumentationEvents, type InstrumentationEvent } from './runtime/instrumentation.ts';
-export type { PartitionHost, PartitionHostStats, RestoreReport } from './runtime/partition-host.ts';
+export type { PartitionHostStats as PartitionStats, RestoreReport } from './runtime/partition-host.ts';
 export type { PartitionState } from './runtime/partition-lifecycle.ts';
-export type { TableStore } from './runtime/table-store.ts';
 
 // The contract between the runtime and a partition machine.
 export type {
@@ -70,7 +73,7 @@ export { silentLogger, type Logger } from './runtime/logger.ts';
 
 // Transports.
 export type * from './protocols/transport.ts';
-export { MemoryLog, memoryTransport, type MemoryLogOptions, type MemoryTransport, type MemoryTransportOptions } from './runtime/memory/index.ts';
+export { MemoryLog, memoryTransport, type HandOver, type MemoryLogOptions, type MemoryTransport, type MemoryTransportOptions } from './runtime/memory/index.ts';
 export { kafkaTransport, type KafkaGroupTimings, type KafkaLogLevel, type KafkaLogSink, type KafkaTransportConfig } from './runtime/kafka/index.ts';
 
 // Dead letters as written to the dead-letter topic, and Kafka's default partitioner.

@@ -1,12 +1,15 @@
 /**
- * The match stage's partition machine: events in, matched events out on
- * `events.matched`, batched per query and keyed by query id (so one query's
- * events meet on one aggregate partition). The queries table arrives as
- * table messages; expiry is checked against the runtime clock carried by
- * every message.
+ * The match stage's partition machine: events in, matched events out on the
+ * matched topic (its name comes in the input, `matchedTopic`), batched per
+ * query and keyed by query id (so one query's events meet on one aggregate
+ * partition). The queries table arrives as table messages; expiry is checked
+ * against the runtime clock's `now` of the batch being matched, so the stage
+ * needs no ticks.
  *
  * The same machine runs fused with parse (input: raw batches, no
- * `events.parsed` hop) or alone (input: single parsed events).
+ * `events.parsed` hop) or alone (input: single parsed events). It handles
+ * every message the runtime sends a stage without snapshots or publications
+ * (batches, tables, `restored`, `revoke`), so none is reported as unhandled.
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Event } from '../protocols/event.ts';
@@ -17,8 +20,6 @@ import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, S
 import { buildQueryIndex, project, type QueryIndex } from './query-index.ts';
 import { rejectedLetters } from './parse.ts';
 
-export const MATCHED_TOPIC = 'events.matched';
-
 /** Most events in one matched-events record, so records stay well under Kafka's message size limit. */
 export const MAX_EVENTS_PER_MATCHED_RECORD = 2000;
 
@@ -26,11 +27,14 @@ export interface MatchContext {
   readonly partition: number;
   readonly inputTopic: string;
   readonly inputPartitions: number;
+  /** Where matched events go (`events.matched`, prefixed or renamed). */
+  readonly matchedTopic: string;
   readonly queries: Readonly<Record<string, QueryRecord>>;
   readonly index: QueryIndex;
 }
 
-export type MatchInput = PartitionInput & { readonly inputTopic: string };
+/** What the match stage supplies besides `PartitionInput`: the topic it reads (named in every matched batch's source) and the one it writes. */
+export type MatchInput = PartitionInput & { readonly inputTopic: string; readonly matchedTopic: string };
 
 /** What a record of the match stage's input carries: one parsed event, or a whole raw batch (fused). */
 export type MatchValue = Event | DecodedEventBatch;
@@ -63,7 +67,7 @@ export function matchRecords(context: MatchContext, records: readonly StageRecor
   for (const [queryId, events] of perQuery) {
     for (let from = 0; from < events.length; from += MAX_EVENTS_PER_MATCHED_RECORD) {
       const chunk = events.slice(from, from + MAX_EVENTS_PER_MATCHED_RECORD);
-      outputs.push({ topic: MATCHED_TOPIC, key: queryId, value: encodeMatchedEventBatch({ v: 1, queryId, source, events: chunk }) });
+      outputs.push({ topic: context.matchedTopic, key: queryId, value: encodeMatchedEventBatch({ v: 1, queryId, source, events: chunk }) });
     }
   }
   return { outputs, letters };
@@ -78,7 +82,14 @@ export const matchMachine = setup({
   },
 }).createMachine({
   id: 'match',
-  context: ({ input }) => ({ partition: input.partition, inputTopic: input.inputTopic, inputPartitions: input.inputPartitions, queries: {}, index: buildQueryIndex({}) }),
+  context: ({ input }) => ({
+    partition: input.partition,
+    inputTopic: input.inputTopic,
+    inputPartitions: input.inputPartitions,
+    matchedTopic: input.matchedTopic,
+    queries: {},
+    index: buildQueryIndex({}),
+  }),
   on: {
     'eventide.table': {
       guard: ({ event }) => event.table === 'queries',
@@ -98,5 +109,9 @@ export const matchMachine = setup({
         if (letters.length > 0) enqueue.emit({ type: 'eventide.deadletter', letters });
       }),
     },
+    // Sent on every start, after the tables: the registry came with them, and a stateless machine publishes nothing, so nothing to drop.
+    'eventide.restored': {},
+    // The partition leaves: each batch's outputs were committed with its input offsets, so nothing is left to flush.
+    'eventide.revoke': {},
   },
 });

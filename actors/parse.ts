@@ -1,16 +1,30 @@
 /**
  * The parse stage's partition machine: raw event batches in, single events
- * out on `events.parsed` (same partition number, so each source keeps its
+ * out on the parsed topic (same partition number, so each source keeps its
  * order), rejected events to the dead-letter topic with their reason. The
  * batch itself was decoded by the stage (gunzip, JSON), so a whole-batch
- * failure is already a dead letter before it gets here.
+ * failure is already a dead letter before it gets here. The output topic's
+ * name comes in the input (`parsedTopic`), so a pipeline can be renamed.
+ *
+ * It is stateless: it has one state and handles every message the runtime
+ * sends a stage without snapshots or publications (batches, `restored`,
+ * `revoke`), so none is reported as unhandled.
  */
 import { emit, setup } from 'xstate';
 import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
 import { encodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
 
-export const PARSED_TOPIC = 'events.parsed';
+/** What the parse stage supplies besides `PartitionInput`. */
+export interface ParseInput extends PartitionInput {
+  /** Where single events go (`events.parsed`, prefixed or renamed). */
+  readonly parsedTopic: string;
+}
+
+export interface ParseContext {
+  readonly partition: number;
+  readonly parsedTopic: string;
+}
 
 /** Dead letters for the events a batch rejected. */
 export function rejectedLetters(offset: number, batch: DecodedEventBatch): DeadLetterRequest[] {
@@ -24,26 +38,30 @@ export function rejectedLetters(offset: number, batch: DecodedEventBatch): DeadL
 
 export const parseMachine = setup({
   types: {
-    input: {} as PartitionInput,
-    context: {} as { readonly partition: number },
+    input: {} as ParseInput,
+    context: {} as ParseContext,
     events: {} as RuntimeMessage<DecodedEventBatch>,
     emitted: {} as StageEmission,
   },
 }).createMachine({
   id: 'parse',
-  context: ({ input }) => ({ partition: input.partition }),
+  context: ({ input }) => ({ partition: input.partition, parsedTopic: input.parsedTopic }),
   on: {
     'eventide.batch': {
       actions: [
-        emit(({ event }) => {
+        emit(({ context, event }) => {
           const records: OutputRecord[] = [];
           for (const record of event.records) {
-            for (const parsed of record.value.events) records.push({ topic: PARSED_TOPIC, value: encodeParsedEvent(parsed), timestamp: parsed.timestamp });
+            for (const parsed of record.value.events) records.push({ topic: context.parsedTopic, value: encodeParsedEvent(parsed), timestamp: parsed.timestamp });
           }
           return { type: 'eventide.output' as const, records };
         }),
         emit(({ event }) => ({ type: 'eventide.deadletter' as const, letters: event.records.flatMap((record) => rejectedLetters(record.offset, record.value)) })),
       ],
     },
+    // Sent on every start; a stateless machine has nothing to restore and publishes nothing, so nothing to drop.
+    'eventide.restored': {},
+    // The partition leaves: each batch's outputs were committed with its input offsets, so nothing is left to flush.
+    'eventide.revoke': {},
   },
 });

@@ -36,6 +36,8 @@ export interface QueryContext extends QueryInput {
   readonly windows: Readonly<Record<string, true>>;
   /** Closed windows by start: the input offset reached when each closed (null: closed because the query ended). */
   readonly closed: Readonly<Record<string, number | null>>;
+  /** The latest window start forgotten from `closed` (null: none yet): windows up to it closed long ago, so their events are late. */
+  readonly forgottenThrough: number | null;
   readonly ending: QueryEndReason | null;
   /** Events dead-lettered as late. */
   readonly late: number;
@@ -77,24 +79,39 @@ export const windowId = (start: number | string): string => `w:${start}`;
 /** How many closed windows are remembered (beyond those still publishing), for replay and lateness checks. */
 const CLOSED_WINDOWS_KEPT = 64;
 
+/** An instant for a message: ISO-8601 where `Date` can show it, else the epoch milliseconds. */
+const instant = (ms: number): string => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
+
 const lateLetter = (queryId: string, placed: PlacedEvent, windowStart: number, windowMs: number): DeadLetterRequest => ({
   reason: 'late',
-  message: `event at ${new Date(placed.event.timestamp).toISOString()} arrived after window [${new Date(windowStart).toISOString()}, ${new Date(windowStart + windowMs).toISOString()}) of query ${queryId} closed`,
+  message: `event at ${instant(placed.event.timestamp)} arrived after window [${instant(windowStart)}, ${instant(windowStart + windowMs)}) of query ${queryId} closed`,
   offset: placed.offset,
   original: JSON.stringify(placed.event),
 });
 
-/** Starts of the windows still accepting events. */
-const openWindows = (context: QueryContext): string[] => Object.keys(context.windows).filter((start) => context.closed[start] === undefined);
+const numerically = (a: string, b: string): number => Number(a) - Number(b);
 
-/** Forgets the oldest closed windows beyond the limit, never one still alive (its state is not published yet). */
-function trimClosed(closed: Record<string, number | null>, windows: QueryContext['windows']): Record<string, number | null> {
+/** Starts of the windows still accepting events, oldest first (so windows closing together publish in event-time order). */
+const openWindows = (context: QueryContext): string[] => Object.keys(context.windows).filter((start) => context.closed[start] === undefined).sort(numerically);
+
+/**
+ * Records a closed window and forgets the oldest beyond the limit, never one
+ * still alive (it is not published yet). What is forgotten is summed up in
+ * `forgottenThrough`: a window at or before it is never opened again.
+ */
+function recordClosed(context: QueryContext, start: string, closedAt: number | null): Pick<QueryContext, 'closed' | 'forgottenThrough'> {
+  const closed = { ...context.closed, [start]: closedAt };
   const forgettable = Object.keys(closed)
-    .filter((start) => windows[start] === undefined)
-    .sort((a, b) => Number(b) - Number(a))
+    .filter((key) => context.windows[key] === undefined)
+    .sort(numerically)
+    .reverse()
     .slice(CLOSED_WINDOWS_KEPT);
-  for (const start of forgettable) delete closed[start];
-  return closed;
+  let forgottenThrough = context.forgottenThrough;
+  for (const key of forgettable) {
+    delete closed[key];
+    forgottenThrough = Math.max(forgottenThrough ?? Number.MIN_SAFE_INTEGER, Number(key));
+  }
+  return { closed, forgottenThrough };
 }
 
 export const queryMachine = setup({
@@ -109,7 +126,7 @@ export const queryMachine = setup({
     routeEvents: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'query.events') return;
       const { windowMs, latenessMs } = context.definition;
-      const byStart = new Map<string, MatchedEvent[]>();
+      const eventsByStart = new Map<string, MatchedEvent[]>();
       const late: DeadLetterRequest[] = [];
       for (const placed of event.events) {
         const start = Math.floor(placed.event.timestamp / windowMs) * windowMs;
@@ -119,17 +136,18 @@ export const queryMachine = setup({
           if (closedAt === null || placed.offset >= closedAt) late.push(lateLetter(context.queryId, placed, start, windowMs));
           continue;
         }
-        if (context.windows[start] === undefined && start + windowMs + latenessMs <= placed.watermark) {
+        const forgotten = context.forgottenThrough !== null && start <= context.forgottenThrough;
+        if (context.windows[start] === undefined && (forgotten || start + windowMs + latenessMs <= placed.watermark)) {
           late.push(lateLetter(context.queryId, placed, start, windowMs));
           continue;
         }
-        let events = byStart.get(String(start));
-        if (events === undefined) byStart.set(String(start), (events = []));
+        let events = eventsByStart.get(String(start));
+        if (events === undefined) eventsByStart.set(String(start), (events = []));
         events.push(placed.event);
       }
       const windows: Record<string, true> = { ...context.windows };
       const progress = { watermark: event.watermark, nextOffset: event.nextOffset };
-      for (const [start, events] of byStart) {
+      for (const [start, events] of [...eventsByStart].sort(([a], [b]) => numerically(a, b))) {
         if (windows[start] === undefined) {
           windows[start] = true;
           enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, resultsTopic: context.resultsTopic, start: Number(start), definition: context.definition } });
@@ -137,7 +155,7 @@ export const queryMachine = setup({
         enqueue.sendTo(windowId(start), { type: 'window.add', events, ...progress } satisfies WindowMessage);
       }
       for (const start of openWindows(context)) {
-        if (!byStart.has(start)) enqueue.sendTo(windowId(start), { type: 'window.watermark', ...progress } satisfies WindowMessage);
+        if (!eventsByStart.has(start)) enqueue.sendTo(windowId(start), { type: 'window.watermark', ...progress } satisfies WindowMessage);
       }
       if (late.length > 0) enqueue.sendParent({ type: 'query.deadletter', letters: late } satisfies QueryReport);
       enqueue.assign({ windows, late: context.late + late.length });
@@ -163,7 +181,7 @@ export const queryMachine = setup({
     })),
     recordClosed: assign(({ context, event }) => {
       if (event.type !== 'window.closing') return {};
-      return { closed: trimClosed({ ...context.closed, [event.start]: event.closedAt }, context.windows) };
+      return recordClosed(context, String(event.start), event.closedAt);
     }),
     relayPublication: sendParent(({ context, event }): QueryReport => {
       const request = event as Extract<WindowReport, { type: 'window.publish' }>;
@@ -175,7 +193,7 @@ export const queryMachine = setup({
       // The marker's offset is where replay stops counting this window's events. A window with no actor
       // here was published after the snapshot this partition restored: remember it, or replayed events
       // would open it again.
-      enqueue.assign({ closed: trimClosed({ ...context.closed, [start]: event.nextOffset }, context.windows) });
+      enqueue.assign(recordClosed(context, start, event.nextOffset));
       if (context.windows[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.published', nextOffset: event.nextOffset } satisfies WindowMessage);
     }),
     resumePublishing: enqueueActions(({ context, enqueue }) => {
@@ -200,7 +218,7 @@ export const queryMachine = setup({
   },
 }).createMachine({
   id: 'query',
-  context: ({ input }) => ({ ...input, windows: {}, closed: {}, ending: null, late: 0 }),
+  context: ({ input }) => ({ ...input, windows: {}, closed: {}, forgottenThrough: null, ending: null, late: 0 }),
   initial: 'active',
   on: {
     'window.closing': { actions: 'recordClosed' },

@@ -51,7 +51,7 @@ export interface WindowContext extends WindowInput {
 }
 
 /** Time as the query passes it on: the partition's watermark for this query (no lateness applied) and the input offset reached. */
-interface Progress {
+export interface Progress {
   readonly watermark: number;
   readonly nextOffset: number;
 }

@@ -10,11 +10,11 @@ import { startKafka } from '../test/kafka/harness/index.ts';
 import { kafkaTransport } from '../runtime/kafka/index.ts';
 import { createNode } from '../runtime/node.ts';
 import { encodeQueryRecord } from '../protocols/query-record/index.ts';
-import { pipelineStages, queriesTable } from '../pipeline/stages.ts';
+import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
 import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
-import { DEMO_QUERIES } from '../runtime/cli/demo.ts';
-import { createLogger } from '../runtime/cli/logging.ts';
+import { DEMO_QUERIES } from '../cli/demo.ts';
+import { createLogger } from '../cli/logging.ts';
 
 const events = Number(process.argv[2] ?? 200_000);
 const partitions = Number(process.argv[3] ?? 4);
@@ -36,7 +36,7 @@ try {
   await producer.disconnect();
 
   const group = `bench-${now}`;
-  const node = createNode({ transport, group, stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: [queriesTable], logger: createLogger((process.env.LOG_LEVEL ?? 'warn') as 'warn') });
+  const node = createNode({ transport, group, stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: pipelineTables(), logger: createLogger((process.env.LOG_LEVEL ?? 'warn') as 'warn') });
   const commits = new Map<string, number[]>();
   const recordsPerCommit = new Map<string, number>();
   node.instrumentation.on('transaction.committed', (e) => {

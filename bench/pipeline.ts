@@ -9,10 +9,10 @@ import { MemoryLog, memoryTransport } from '../runtime/memory/index.ts';
 import { createNode } from '../runtime/node.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { encodeQueryRecord } from '../protocols/query-record/index.ts';
-import { pipelineStages, queriesTable } from '../pipeline/stages.ts';
+import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
 import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
-import { DEMO_QUERIES } from '../runtime/cli/demo.ts';
+import { DEMO_QUERIES } from '../cli/demo.ts';
 
 const events = Number(process.argv[2] ?? 500_000);
 const partitions = Number(process.argv[3] ?? 4);
@@ -35,7 +35,7 @@ const caughtUp = async (stage: string, topic: string): Promise<boolean> => {
   // The last offset of a transactional partition is a commit marker, which is never delivered.
   return hosts.length === partitions && hosts.every((p) => p.nextOffset >= (end.get(p.partition) ?? 0) - 1);
 };
-const node = createNode({ transport, group: 'bench', stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: [queriesTable], clock: systemClock });
+const node = createNode({ transport, group: 'bench', stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: pipelineTables(), clock: systemClock });
 const started = performance.now();
 await node.start();
 let ingestMs = 0;

@@ -5,11 +5,11 @@
 // there this runs dist/ and needs no TypeScript tooling.
 import { existsSync } from 'node:fs';
 
-const sources = new URL('../runtime/cli/main.ts', import.meta.url);
+const sources = new URL('../cli/main.ts', import.meta.url);
 if (existsSync(sources)) {
   const { register } = await import('tsx/esm/api');
   register();
   await import(sources.href);
 } else {
-  await import('../dist/runtime/cli/main.js');
+  await import('../dist/cli/main.js');
 }

@@ -1,7 +1,9 @@
 /**
  * The query pipeline as stages on the public runtime API: parse, match (or
  * both fused as `ingest`), and aggregate. Nothing here reaches into the
- * runtime's internals; a user's own stage is built the same way.
+ * runtime's internals; a user's own stage is built the same way. Every topic
+ * name comes from `PipelineOptions.topics` (pipeline/topics.ts), and each
+ * stage declares the topics it writes.
  */
 import type { ConsumedRecord } from '../protocols/transport.ts';
 import { DecodeError } from '../protocols/errors.ts';
@@ -9,12 +11,12 @@ import { decodeEventBatch } from '../protocols/event-batch/index.ts';
 import { decodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import { decodeMatchedEventBatch } from '../protocols/matched-events/index.ts';
 import { decodeQueryRecord, type QueryRecord } from '../protocols/query-record/index.ts';
-import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../runtime/stage.ts';
+import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../index.ts';
 import { parseMachine } from '../actors/parse.ts';
 import { matchMachine, type MatchValue } from '../actors/match.ts';
 import { partitionSupervisorMachine, DEFAULT_IDLE_TIMEOUT_MS } from '../actors/partition-supervisor.ts';
 import { ConfigError } from '../protocols/errors.ts';
-import { TOPICS } from './topics.ts';
+import { TOPICS, type PipelineTopicNames } from './topics.ts';
 
 export type Role = 'parse' | 'match' | 'aggregate';
 export const ROLES: readonly Role[] = ['parse', 'match', 'aggregate'];
@@ -26,8 +28,10 @@ export interface PipelineOptions {
   readonly snapshotEveryRecords?: number;
   /** Quiet time after which a source or partition stops holding windows open; keep it above the group session timeout. @default 60000 */
   readonly idleTimeoutMs?: number;
-  /** Clock ticks for expiry and idle closing. @default 1000 */
+  /** Clock ticks of the aggregate stage, for query expiry and idle closing. @default 1000 */
   readonly tickMs?: number;
+  /** The topics' names, e.g. `pipelineTopicNames({ prefix: 'tenant-a.' })`. @default TOPICS (unprefixed) */
+  readonly topics?: PipelineTopicNames;
 }
 
 const valueOf = (record: ConsumedRecord): Buffer => {
@@ -35,45 +39,70 @@ const valueOf = (record: ConsumedRecord): Buffer => {
   return record.value;
 };
 
-export const queriesTable: TableDefinition<QueryRecord> = defineTable({ name: 'queries', topic: TOPICS.queries, decode: decodeQueryRecord });
+/** The queries changelog as a table, on the queries topic of these names. */
+export function queriesTableOf(topics: PipelineTopicNames = TOPICS): TableDefinition<QueryRecord> {
+  return defineTable({ name: 'queries', topic: topics.queries, decode: decodeQueryRecord, deadLetterTopic: topics.deadletter });
+}
 
-export function parseStage(): StageDefinition<unknown> {
+/** The queries table on the default (unprefixed) topics. */
+export const queriesTable: TableDefinition<QueryRecord> = queriesTableOf(TOPICS);
+
+/** The tables a node of the pipeline defines: give them to `createNode` with `pipelineStages` of the same options. */
+export const pipelineTables = (options: PipelineOptions = {}): TableDefinition<QueryRecord>[] => [queriesTableOf(options.topics)];
+
+export function parseStage(options: PipelineOptions = {}): StageDefinition<unknown> {
+  const topics = options.topics ?? TOPICS;
   return defineStage({
     name: 'parse',
-    input: { topic: TOPICS.raw, decode: (record) => decodeEventBatch(valueOf(record)) },
+    input: { topic: topics.raw, decode: (record) => decodeEventBatch(valueOf(record)) },
     machine: parseMachine,
+    machineInput: { parsedTopic: topics.parsed },
+    outputs: [topics.parsed],
+    deadLetterTopic: topics.deadletter,
     maxRecordsPerMessage: 50,
   });
 }
 
-function matchingStage(name: string, topic: string, decode: (record: ConsumedRecord) => MatchValue, options: PipelineOptions, maxRecordsPerMessage: number): StageDefinition<unknown> {
+/**
+ * match needs no ticks: a query's expiry is checked against the `now` of the
+ * batch being matched, and nothing happens between batches.
+ */
+function matchingStage(name: string, topic: string, decode: (record: ConsumedRecord) => MatchValue, topics: PipelineTopicNames, maxRecordsPerMessage: number): StageDefinition<unknown> {
   return defineStage({
     name,
     input: { topic, decode },
     machine: matchMachine,
-    machineInput: { inputTopic: topic },
-    tables: [queriesTable],
-    tick: { everyMs: options.tickMs ?? 1000 },
+    machineInput: { inputTopic: topic, matchedTopic: topics.matched },
+    outputs: [topics.matched],
+    deadLetterTopic: topics.deadletter,
+    tables: [queriesTableOf(topics)],
     maxRecordsPerMessage,
   });
 }
 
-export const matchStage = (options: PipelineOptions = {}): StageDefinition<unknown> =>
-  matchingStage('match', TOPICS.parsed, (record) => decodeParsedEvent(valueOf(record)), options, 2000);
+export const matchStage = (options: PipelineOptions = {}): StageDefinition<unknown> => {
+  const topics = options.topics ?? TOPICS;
+  return matchingStage('match', topics.parsed, (record) => decodeParsedEvent(valueOf(record)), topics, 2000);
+};
 
 /** parse and match fused: raw batches in, matched events out, no `events.parsed` hop. */
-export const ingestStage = (options: PipelineOptions = {}): StageDefinition<unknown> =>
-  matchingStage('ingest', TOPICS.raw, (record) => decodeEventBatch(valueOf(record)), options, 50);
+export const ingestStage = (options: PipelineOptions = {}): StageDefinition<unknown> => {
+  const topics = options.topics ?? TOPICS;
+  return matchingStage('ingest', topics.raw, (record) => decodeEventBatch(valueOf(record)), topics, 50);
+};
 
 export function aggregateStage(options: PipelineOptions = {}): StageDefinition<unknown> {
+  const topics = options.topics ?? TOPICS;
   return defineStage({
     name: 'aggregate',
-    input: { topic: TOPICS.matched, decode: (record) => decodeMatchedEventBatch(valueOf(record)) },
+    input: { topic: topics.matched, decode: (record) => decodeMatchedEventBatch(valueOf(record)) },
     machine: partitionSupervisorMachine,
-    machineInput: { resultsTopic: TOPICS.results, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
-    tables: [queriesTable],
+    machineInput: { resultsTopic: topics.results, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
+    outputs: [topics.results],
+    deadLetterTopic: topics.deadletter,
+    tables: [queriesTableOf(topics)],
     tick: { everyMs: options.tickMs ?? 1000 },
-    snapshots: { topic: TOPICS.snapshots, everyMs: options.snapshotEveryMs ?? 5000, everyRecords: options.snapshotEveryRecords ?? 20_000 },
+    snapshots: { topic: topics.snapshots, everyMs: options.snapshotEveryMs ?? 5000, everyRecords: options.snapshotEveryRecords ?? 20_000 },
     maxRecordsPerMessage: 200,
   });
 }
@@ -85,7 +114,7 @@ export function pipelineStages(roles: readonly Role[], options: PipelineOptions 
   const parse = roles.includes('parse');
   const match = roles.includes('match');
   if (parse && match) stages.push(ingestStage(options));
-  else if (parse) stages.push(parseStage());
+  else if (parse) stages.push(parseStage(options));
   else if (match) stages.push(matchStage(options));
   if (roles.includes('aggregate')) stages.push(aggregateStage(options));
   return stages;

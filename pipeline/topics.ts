@@ -1,9 +1,41 @@
 /**
- * The query pipeline's topics and how each must be configured.
+ * The query pipeline's topics: the one place their names come from, and how
+ * each must be configured. Every stage, every CLI command and the demo take
+ * the names from `pipelineTopicNames`, so a prefix (`tenant-a.`) renames the
+ * whole pipeline and two pipelines can share a cluster.
  */
 import type { TopicSpec } from '../protocols/transport.ts';
+import { ConfigError } from '../protocols/errors.ts';
 
-export const TOPICS = {
+/** The name of every topic of the query pipeline. */
+export interface PipelineTopicNames {
+  /** Raw event batches (JSON, maybe gzip): the pipeline's input. */
+  readonly raw: string;
+  /** Single events, written by a parse stage that runs apart from match. */
+  readonly parsed: string;
+  /** Matched events, batched and keyed by query id: the aggregate stage's input. */
+  readonly matched: string;
+  /** The queries changelog (compacted; a tombstone cancels a query). */
+  readonly queries: string;
+  /** One record per query × window × facet. */
+  readonly results: string;
+  /** The aggregate partitions' snapshots and publish markers, partition p for `matched` partition p. */
+  readonly snapshots: string;
+  /** Records any stage could not handle, with the stage and the reason. */
+  readonly deadletter: string;
+}
+
+/** How the pipeline's topics are named. */
+export interface TopicNaming {
+  /**
+   * Put before every topic name (`tenant-a.` makes `tenant-a.events.raw`).
+   * Letters, digits, `.`, `_` and `-`, as Kafka allows in topic names.
+   * @default ''
+   */
+  readonly prefix?: string;
+}
+
+const BASE_NAMES: PipelineTopicNames = {
   raw: 'events.raw',
   parsed: 'events.parsed',
   matched: 'events.matched',
@@ -11,32 +43,79 @@ export const TOPICS = {
   results: 'results',
   snapshots: 'snapshots',
   deadletter: 'deadletter',
-} as const;
+};
 
-export interface TopicLayout {
-  /** Partitions of the event topics; `snapshots` always gets the partitions of `events.matched`. @default 6 */
+/** Kafka's limit on a topic name's length. */
+const MAX_TOPIC_NAME = 249;
+
+/**
+ * The name of every pipeline topic for a prefix.
+ *
+ * @example
+ * ```ts
+ * pipelineTopicNames({ prefix: 'tenant-a.' }).results; // 'tenant-a.results'
+ * ```
+ */
+export function pipelineTopicNames(naming: TopicNaming = {}): PipelineTopicNames {
+  const prefix = naming.prefix ?? '';
+  if (prefix !== '' && !/^[A-Za-z0-9._-]+$/.test(prefix)) throw new ConfigError(`topic prefix '${prefix}' may only contain letters, digits, '.', '_' and '-'`);
+  const longest = Math.max(...Object.values(BASE_NAMES).map((name) => name.length));
+  if (prefix.length + longest > MAX_TOPIC_NAME) throw new ConfigError(`topic prefix '${prefix}' is too long: topic names have at most ${MAX_TOPIC_NAME} characters`);
+  const names = {} as Record<keyof PipelineTopicNames, string>;
+  for (const [role, name] of Object.entries(BASE_NAMES) as [keyof PipelineTopicNames, string][]) names[role] = `${prefix}${name}`;
+  return names;
+}
+
+/** The default (unprefixed) topic names. */
+export const TOPICS: PipelineTopicNames = pipelineTopicNames();
+
+/**
+ * The cluster name a pipeline with this naming uses for `group`: the prefix
+ * goes before it too, so two pipelines that differ by prefix never share a
+ * consumer group (`<group>.<stage>`) or a transactional id
+ * (`<group>.<stage>.<partition>`), even when given the same `group`, and one
+ * prefixed ACL covers a pipeline's topics, groups and transactional ids.
+ *
+ * @example
+ * ```ts
+ * pipelineGroup('eventide', { prefix: 'tenant-a.' }); // 'tenant-a.eventide'
+ * ```
+ */
+export function pipelineGroup(group: string, naming: TopicNaming = {}): string {
+  return `${naming.prefix ?? ''}${group}`;
+}
+
+/** How many partitions `pipelineTopics` gives each topic, and with what replication. */
+export interface TopicLayout extends TopicNaming {
+  /** Partitions of `events.raw`, `events.parsed` and `results`. @default 6 */
   readonly partitions?: number;
-  /** Partitions of `events.matched` (and so of `snapshots`). @default partitions */
+  /** Partitions of `events.matched`, and so of `snapshots`, which always has as many. @default partitions */
   readonly matchedPartitions?: number;
   /** Replication factor for every topic. @default the broker's default.replication.factor */
   readonly replicationFactor?: number;
 }
 
-/** Every topic the pipeline needs, with the configs `eventide topics check` verifies. */
+/**
+ * Every topic the pipeline needs, with its partitions and the configs
+ * `eventide topics check` verifies: `events.raw`, `events.parsed` and
+ * `results` get `partitions`; `events.matched` and `snapshots` get
+ * `matchedPartitions`; `queries` and `deadletter` get one partition.
+ */
 export function pipelineTopics(layout: TopicLayout = {}): TopicSpec[] {
+  const names = pipelineTopicNames(layout);
   const partitions = layout.partitions ?? 6;
   const matched = layout.matchedPartitions ?? partitions;
   const replication = layout.replicationFactor === undefined ? {} : { replicationFactor: layout.replicationFactor };
   const topics: TopicSpec[] = [
-    { name: TOPICS.raw, partitions, configs: { 'retention.ms': String(24 * 3600_000) } },
-    { name: TOPICS.parsed, partitions, configs: { 'retention.ms': String(24 * 3600_000) } },
-    { name: TOPICS.matched, partitions: matched, configs: { 'retention.ms': String(24 * 3600_000) } },
+    { name: names.raw, partitions, configs: { 'retention.ms': String(24 * 3600_000) } },
+    { name: names.parsed, partitions, configs: { 'retention.ms': String(24 * 3600_000) } },
+    { name: names.matched, partitions: matched, configs: { 'retention.ms': String(24 * 3600_000) } },
     // Compacted: the latest record per query id is its state; a tombstone cancels it.
-    { name: TOPICS.queries, partitions: 1, configs: { 'cleanup.policy': 'compact' } },
-    { name: TOPICS.results, partitions, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
+    { name: names.queries, partitions: 1, configs: { 'cleanup.policy': 'compact' } },
+    { name: names.results, partitions, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
     // Much more is written than read: short retention, small segments (segment.ms <= retention.ms or segments are never deleted).
-    { name: TOPICS.snapshots, partitions: matched, configs: { 'retention.ms': String(3600_000), 'segment.ms': String(600_000), 'segment.bytes': String(16 * 1024 * 1024) } },
-    { name: TOPICS.deadletter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
+    { name: names.snapshots, partitions: matched, configs: { 'retention.ms': String(3600_000), 'segment.ms': String(600_000), 'segment.bytes': String(16 * 1024 * 1024) } },
+    { name: names.deadletter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
   ];
   return topics.map((topic) => ({ ...topic, ...replication }));
 }

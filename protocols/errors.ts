@@ -84,7 +84,11 @@ export class TransportUnavailableError extends EventideError {
   }
 }
 
+/** Whether the error is one of eventide's (branch on the class, never on the message). */
 export const isEventideError = (error: unknown): error is EventideError => error instanceof EventideError;
+/** Whether trying the same call again later may succeed (the log was unreachable or busy). */
 export const isRetriable = (error: unknown): boolean => isEventideError(error) && error.retriable;
+/** Whether a newer owner of the same transactional id fenced this producer: the partition has moved; stop writing. */
 export const isFenced = (error: unknown): error is ProducerFencedError => error instanceof ProducerFencedError;
+/** Whether a record could not be decoded; its `reason` goes into the dead letter. */
 export const isDecodeError = (error: unknown): error is DecodeError => error instanceof DecodeError;

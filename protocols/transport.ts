@@ -11,9 +11,12 @@
  * implementation is a thin adapter:
  * - offsets are numbers (safe below 2^53) and always mean "the next record to
  *   read" when committed or returned as an end offset;
- * - a group consumer is told which partitions it gained and lost, and the
- *   runtime decides what to do; kafkajs has no revocation callback, so the
- *   kafka transport derives both lists by comparing successive assignments;
+ * - a group consumer is told which partitions it gained, which were revoked
+ *   (a planned hand-over: a final write is still safe) and which were lost
+ *   (the member crashed or was expelled: another member may own them
+ *   already), and the runtime decides what to do; kafkajs has no revocation
+ *   callback, so the kafka transport derives these lists itself (successive
+ *   assignments, member ids, crashes);
  * - a transactional producer is identified by its transactional id: connecting
  *   a second producer with the same id fences the first, aborting its open
  *   transaction and failing its later calls with `ProducerFencedError`.
@@ -150,10 +153,28 @@ export interface GroupConsumerHandlers {
    */
   onPartitionsAssigned(partitions: readonly TopicPartition[], generation: number): Promise<void>;
   /**
-   * Partitions this member lost. The memory transport awaits it before another
-   * member is given them; kafkajs cannot, so the runtime relies on fencing too.
+   * Partitions taken from this member in a planned rebalance (another member
+   * joined or left, this one left with `disconnect`, a topic changed) while
+   * this member stayed in the group: a final write (snapshot, offsets) is
+   * still worth attempting. Whether another member may already process them
+   * depends on the transport: the memory transport awaits this callback before
+   * another member is given them (unless its hand-over mode is `eager`);
+   * kafkajs cannot, so a final write can be fenced by the new owner and the
+   * runtime relies on fencing too. A member that leaves with `disconnect` is
+   * awaited on both transports.
    */
   onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Partitions this member lost without a hand-over: it crashed, its session
+   * expired, or the group expelled it, so another member may own them already
+   * and has fenced, or will fence, this one. Attempt no final write: abandon
+   * them at once. Never preceded by `onPartitionsRevoked` for the same
+   * partitions; a member that rejoins afterwards is told of its new
+   * partitions with `onPartitionsAssigned` as a fresh member (a lost partition
+   * may come back). Transports do not await it before handing the partitions
+   * on.
+   */
+  onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void>;
   /**
    * Records of one partition. The next batch of that partition is not
    * delivered until the promise settles; keep it short (enqueue, then return)
@@ -188,7 +209,7 @@ export interface GroupConsumer {
   commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
   /** The partitions this member owns now. */
   assignment(): TopicPartition[];
-  /** Leaves the group (revoking everything first) and stops. */
+  /** Leaves the group (revoking everything first, awaited) and stops. */
   disconnect(): Promise<void>;
 }
 

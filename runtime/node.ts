@@ -15,20 +15,26 @@ import { systemClock } from './clock.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition, type TableDefinition } from './stage.ts';
 import { StageRunner } from './stage-runner.ts';
-import { TableStore, type RejectedTableRecord } from './table-store.ts';
+import { TableStore, type RejectedTableRecord, type TableView } from './table-store.ts';
 import type { PartitionHost, PartitionHostStats } from './partition-host.ts';
+import { hostedPartition, type HostedPartition } from './hosted-partition.ts';
 import { Instrumentation } from './instrumentation.ts';
 
+/** What `createNode` takes: where the cluster is, which stages and tables this node runs, and how it reports. */
 export interface NodeOptions {
+  /** How the node reaches the log: `kafkaTransport(...)` or `memoryTransport(...)`. */
   readonly transport: Transport;
-  /** The cluster's name; each stage's consumer group is `<group>.<stage>`. */
+  /** The cluster's name; each stage's consumer group is `<group>.<stage>`, its transactional ids `<group>.<stage>.<partition>`. */
   readonly group: string;
+  /** The stages this node runs (`defineStage`); every node of a group with a stage shares its partitions. */
   readonly stages: readonly StageDefinition<any>[];
+  /** The tables the stages read (`defineTable`), read to their end before any stage starts. */
   readonly tables?: readonly TableDefinition<any>[];
-  /** @default a random UUID */
+  /** The node's name in the cluster (logs, group metadata, snapshots' writer). @default a random UUID */
   readonly nodeId?: string;
-  /** @default the system clock */
+  /** Where time comes from: ticks, snapshot intervals, `now` of every message. @default the system clock */
   readonly clock?: Clock;
+  /** Structured logs (a pino logger is one). @default silentLogger */
   readonly logger?: Logger;
   /** Published to the other members (e.g. the inspector's address). */
   readonly metadata?: Readonly<Record<string, string>>;
@@ -36,8 +42,8 @@ export interface NodeOptions {
   readonly inspect?: (event: InspectionEvent) => void;
   /** Told while a table catches up at start-up. */
   readonly onTableProgress?: (table: string, read: number, total: number) => void;
-  /** Told of every partition restore. */
-  readonly onRestored?: (host: PartitionHost) => void;
+  /** Told of every partition restore, once the partition runs (`stats().restore` says how it was restored). */
+  readonly onRestored?: (partition: HostedPartition) => void;
 }
 
 /**
@@ -53,7 +59,12 @@ export function createNode(options: NodeOptions): EventideNode {
   return new EventideNode(options);
 }
 
+/**
+ * One process's share of an eventide cluster: it runs its stages' partition
+ * machines for the partitions their groups assign it. Made by `createNode`.
+ */
 export class EventideNode {
+  /** The node's name in the cluster. */
   readonly nodeId: string;
   /** Subscribe here for metrics: records in, transactions, dead letters, snapshots, restores, rebalances. */
   readonly instrumentation = new Instrumentation();
@@ -84,6 +95,7 @@ export class EventideNode {
     }
   }
 
+  /** Where the node is in its life: `created`, `starting`, `running`, `stopping` or `stopped`. */
   get state(): string {
     return this.#state;
   }
@@ -115,7 +127,7 @@ export class EventideNode {
         instrumentation: this.instrumentation,
         tableSnapshot: (name) => this.#tables.get(name)?.snapshot() ?? [],
         ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
-        ...(this.#options.onRestored ? { onRestored: this.#options.onRestored } : {}),
+        ...(this.#options.onRestored ? { onRestored: (host: PartitionHost) => this.#options.onRestored?.(hostedPartition(host)) } : {}),
       });
       for (const name of stage.tables ?? []) {
         this.#tables.get(name)!.subscribe((changes) =>
@@ -149,20 +161,26 @@ export class EventideNode {
 
   /** Resolves once every hosted partition handled what it was sent and committed what it wrote (tests, orderly hand-overs). */
   async idle(): Promise<void> {
-    await Promise.all(this.hosts().map((host) => host.idle()));
+    await Promise.all(this.#hosts().map((host) => host.idle()));
   }
 
-  /** The partitions this node hosts now. */
+  /** The statistics of each partition this node hosts now (the same as `/status` serves). */
   partitions(): PartitionHostStats[] {
     return this.#runners.flatMap((runner) => runner.stats());
   }
 
-  hosts(): PartitionHost[] {
-    return this.#runners.flatMap((runner) => runner.hosts());
+  /** The partitions this node hosts now, with their actors' state (metrics, inspection). */
+  hostedPartitions(): HostedPartition[] {
+    return this.#hosts().map(hostedPartition);
   }
 
-  table(name: string): TableStore | undefined {
+  /** A table this node keeps (one of `NodeOptions.tables`), read-only; undefined for a name it does not define. */
+  table(name: string): TableView | undefined {
     return this.#tables.get(name);
+  }
+
+  #hosts(): PartitionHost[] {
+    return this.#runners.flatMap((runner) => runner.hosts());
   }
 
   async #loadTopicPartitions(): Promise<void> {
@@ -176,13 +194,16 @@ export class EventideNode {
       if (snapshots !== undefined && this.#partitions.get(snapshots) !== input) {
         throw new ConfigError(`stage '${stage.name}': snapshot topic '${snapshots}' must have exactly the ${input} partitions of '${stage.input.topic}' (has ${this.#partitions.get(snapshots) ?? 'none'})`);
       }
+      for (const output of [...(stage.outputs ?? []), stage.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC]) {
+        if (!this.#partitions.has(output)) throw new ConfigError(`stage '${stage.name}' writes topic '${output}', which does not exist: create it (eventide topics create)`);
+      }
     }
   }
 
   #rejectTableRecord(table: TableDefinition, rejected: RejectedTableRecord): void {
     const { record, error } = rejected;
     this.#logger.warn({ table: table.name, offset: record.offset, err: String(error) }, 'table record rejected');
-    const topic = DEFAULT_DEAD_LETTER_TOPIC;
+    const topic = table.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC;
     const partitions = this.#partitions.get(topic);
     if (partitions === undefined || this.#producer === null) return;
     const key = `table.${table.name}`;

@@ -2,7 +2,10 @@
  * Runs one stage on a node: a member of the stage's consumer group
  * (`<group>.<stage>`), and a partition host per assigned partition. It turns
  * the group's assignment changes into hosts started (restored off the
- * heartbeat path) and hosts revoked (final snapshot, then stop).
+ * heartbeat path), hosts revoked (a planned hand-over: final snapshot, then
+ * stop) and hosts lost (the member crashed or was expelled and another node
+ * may own the partition already: abandoned at once, nothing written; the new
+ * owner fences and replays from the newest snapshot).
  */
 import type { ConsumedBatch, GroupConsumer, TopicPartition } from '../protocols/transport.ts';
 import type { RuntimeMessage } from '../protocols/stage.ts';
@@ -28,6 +31,8 @@ export class StageRunner {
   #consumer: GroupConsumer | null = null;
   #cancelTicks: (() => void) | null = null;
   #rebalances = 0;
+  #revokedPartitions = 0;
+  #lostPartitions = 0;
 
   constructor(stage: StageDefinition<unknown>, context: StageRunnerContext) {
     this.stage = stage;
@@ -38,6 +43,16 @@ export class StageRunner {
 
   get rebalances(): number {
     return this.#rebalances;
+  }
+
+  /** Partitions handed over cleanly: revoked, with a final snapshot attempted. */
+  get revokedPartitions(): number {
+    return this.#revokedPartitions;
+  }
+
+  /** Partitions lost (crash, expiry, expulsion) and abandoned without a final write. */
+  get lostPartitions(): number {
+    return this.#lostPartitions;
   }
 
   hosts(): PartitionHost[] {
@@ -59,6 +74,7 @@ export class StageRunner {
     await consumer.run([this.stage.input.topic], {
       onPartitionsAssigned: async (partitions, generation) => this.#handleAssignment(consumer, partitions, generation),
       onPartitionsRevoked: async (partitions) => this.#handleRevocation(partitions),
+      onPartitionsLost: async (partitions) => this.#handleLoss(partitions),
       onBatch: async (batch) => this.#handleBatch(batch),
     });
   }
@@ -128,9 +144,29 @@ export class StageRunner {
       partitions.map(async ({ partition }) => {
         const host = this.#hosts.get(partition);
         this.#hosts.delete(partition);
-        if (host !== undefined) await this.#revoke(host);
+        if (host === undefined) return;
+        this.#revokedPartitions++;
+        this.#logger.info({ partition, generation: host.generation }, `revoked ${this.stage.name}[${partition}]`);
+        await this.#revoke(host);
       }),
     );
+  }
+
+  /**
+   * Another member may own these partitions already: a final snapshot would
+   * race it (and be fenced at best), so each host is abandoned at once and
+   * nothing is written. A host still writing a final snapshot of an earlier
+   * revocation keeps at it: its writes are fenced if it lost the race.
+   */
+  #handleLoss(partitions: readonly TopicPartition[]): void {
+    for (const { partition } of partitions) {
+      const host = this.#hosts.get(partition);
+      if (host === undefined) continue;
+      this.#hosts.delete(partition);
+      this.#lostPartitions++;
+      this.#logger.warn({ partition, generation: host.generation, state: host.lifecycle.state }, `lost ${this.stage.name}[${partition}]: abandoned without a final snapshot`);
+      host.abandon();
+    }
   }
 
   async #handleBatch(batch: ConsumedBatch): Promise<void> {

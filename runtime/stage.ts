@@ -12,6 +12,10 @@ import { ConfigError } from '../protocols/errors.ts';
 
 export type { PartitionInput } from '../protocols/stage.ts';
 
+/** A legal Kafka topic name. */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+/** When and where a stateful stage persists its partition machines (see `StageSettings.snapshots`). */
 export interface StageSnapshotPolicy {
   /** The topic holding snapshots; it must have exactly as many partitions as the input topic. */
   readonly topic: string;
@@ -27,9 +31,29 @@ export interface StageSnapshotPolicy {
 export interface StageSettings<Value = unknown> {
   /** Unique within a node; names the consumer group (`<group>.<name>`) and transactional ids. */
   readonly name: string;
+  /** The topic the stage consumes and how its records are decoded. */
   readonly input: StageInput<Value>;
-  /** Send `eventide.tick` this often. */
-  readonly tick?: { readonly everyMs: number };
+  /**
+   * Every topic the stage's machine writes (`eventide.output` and
+   * `eventide.publish` records), besides the dead-letter topic and the
+   * snapshot topic, which are implied. The node checks at start that each
+   * exists, so a missing or misspelt topic stops the start with a
+   * `ConfigError` naming the stage, not the partition's first write. Pass the
+   * same names to the machine (through `machineInput`) rather than writing
+   * them inside it, so a user can rename them.
+   *
+   * @default [] (the stage writes dead letters only)
+   * @example
+   * ```ts
+   * defineStage({ name: 'sessionize', input, machine, outputs: ['sessions'], machineInput: { sessionsTopic: 'sessions' } });
+   * ```
+   */
+  readonly outputs?: readonly string[];
+  /** Send `eventide.tick` to every partition machine this often; without it the stage gets no ticks. */
+  readonly tick?: {
+    /** Milliseconds between ticks, on the node's clock. */
+    readonly everyMs: number;
+  };
   /** Persist the machine's state; without it the stage is stateless and commits its input offsets with its outputs. */
   readonly snapshots?: StageSnapshotPolicy;
   /** Where dead letters go. @default 'deadletter' */
@@ -40,6 +64,7 @@ export interface StageSettings<Value = unknown> {
 
 /** The topic a stage consumes and how its records become the values its machine sees. */
 export interface StageInput<Value> {
+  /** The topic; the stage's group shares its partitions over the nodes, one partition machine each. */
   readonly topic: string;
   /** Turns a record into the value the machine sees. Throwing `DecodeError` dead-letters the record with its reason. */
   readonly decode: (record: ConsumedRecord) => Value;
@@ -130,6 +155,7 @@ export type StageOptions<Machine extends AnyStateMachine> = StageSettings<StageV
  *   name: 'click-counter',
  *   input: { topic: 'clicks', decode: (record): Click => JSON.parse(String(record.value)) },
  *   machine: clickCounter,
+ *   outputs: ['clicks.seen'],
  *   tick: { everyMs: 1000 },
  *   snapshots: { topic: 'click-counter.snapshots' },
  * });
@@ -141,6 +167,9 @@ export function defineStage<Machine extends AnyStateMachine>(definition: StageOp
   }
   if (definition.tick !== undefined && !(definition.tick.everyMs > 0)) {
     throw new ConfigError(`stage '${definition.name}': tick.everyMs must be positive`);
+  }
+  for (const topic of definition.outputs ?? []) {
+    if (!TOPIC_NAME.test(topic)) throw new ConfigError(`stage '${definition.name}': output topic '${topic}' is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249)`);
   }
   const { tables, machine, machineInput, ...rest } = definition as StageSettings<StageValueOf<Machine>> & {
     readonly machine: AnyStateMachine;
@@ -157,10 +186,14 @@ export function defineStage<Machine extends AnyStateMachine>(definition: StageOp
 
 /** A changelog topic that every node reads from the earliest offset and then follows (a global table). */
 export interface TableDefinition<Value = unknown> {
+  /** How stages name the table (`tables: ['limits']`) and how `eventide.table` messages name it. */
   readonly name: string;
+  /** The changelog topic; the latest record of a key is its value, a tombstone deletes it. */
   readonly topic: string;
   /** Turns a record value into the table's value; throwing dead-letters the record. A null value is a tombstone. */
   readonly decode: (value: Buffer) => Value;
+  /** Where records that `decode` rejects go. @default 'deadletter' */
+  readonly deadLetterTopic?: string;
 }
 
 /**
@@ -177,4 +210,5 @@ export function defineTable<Value>(definition: TableDefinition<Value>): TableDef
   return definition;
 }
 
+/** The dead-letter topic of a stage or table that names none (`deadLetterTopic`). */
 export const DEFAULT_DEAD_LETTER_TOPIC = 'deadletter';

@@ -9,17 +9,45 @@ import type { TableChange } from '../protocols/stage.ts';
 import type { TableDefinition } from './stage.ts';
 import type { Logger } from './logger.ts';
 
+/** A changelog record the table's `decode` rejected (or that had no key), for the dead-letter topic. */
 export interface RejectedTableRecord {
   readonly record: ConsumedRecord;
   readonly error: unknown;
 }
 
-export type TableListener = (changes: readonly TableChange[]) => void;
+/** Told of every batch of changes a table applied, in changelog order. */
+export type TableListener<Value = unknown> = (changes: readonly TableChange<Value>[]) => void;
 
-export class TableStore<Value = unknown> {
+/**
+ * A table as a node's user reads it (`node.table(name)`): the current value
+ * of each key, and its changes as they are applied. Read-only: the table
+ * changes only through its changelog topic.
+ *
+ * @example
+ * ```ts
+ * const limits = node.table('rate-limits');
+ * console.log(`${limits?.size} limits, shop: ${limits?.get('shop')}`);
+ * limits?.subscribe((changes) => console.log(changes.map((change) => change.key)));
+ * ```
+ */
+export interface TableView<Value = unknown> {
+  /** The table's name, as stages name it. */
+  readonly name: string;
+  /** How many keys have a value. */
+  readonly size: number;
+  /** The current value of a key. */
+  get(key: string): Value | undefined;
+  /** The whole table as changes, for a reader that starts now. */
+  snapshot(): TableChange<Value>[];
+  /** Subscribes to the changes applied from now on; returns the unsubscribe function. */
+  subscribe(listener: TableListener<Value>): () => void;
+}
+
+/** A table kept by a node: it follows the changelog and tells its subscribers (the stages' partition hosts). */
+export class TableStore<Value = unknown> implements TableView<Value> {
   readonly definition: TableDefinition<Value>;
   readonly #entries = new Map<string, Value>();
-  readonly #listeners = new Set<TableListener>();
+  readonly #listeners = new Set<TableListener<Value>>();
   readonly #onRejected: (rejected: RejectedTableRecord) => void;
   #follower: TopicFollower | null = null;
 
@@ -45,7 +73,7 @@ export class TableStore<Value = unknown> {
     return [...this.#entries].map(([key, value]) => ({ key, value }));
   }
 
-  subscribe(listener: TableListener): () => void {
+  subscribe(listener: TableListener<Value>): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -27,6 +27,7 @@ export function rateLimitTopics(partitions = 3): TopicSpec[] {
 export const limitsTable: TableDefinition<number> = defineTable({
   name: 'rate-limits',
   topic: RATE_TOPICS.limits,
+  deadLetterTopic: RATE_TOPICS.deadletter,
   decode: (value): number => {
     const limit = Number(value.toString());
     if (!Number.isInteger(limit) || limit < 0) throw new DecodeError('invalid-limit', `'${value.toString()}' is not a limit`);
@@ -60,6 +61,7 @@ export function rateLimitStage(options: RateLimitOptions = {}): StageDefinition<
     input: { topic: RATE_TOPICS.requests, decode: decodeRequest },
     machine: rateLimitMachine,
     machineInput: { windowMs: options.windowMs ?? 60_000, defaultLimit: options.defaultLimit ?? 100, alertsTopic: RATE_TOPICS.alerts },
+    outputs: [RATE_TOPICS.alerts],
     tables: [limitsTable],
     snapshots: { topic: RATE_TOPICS.snapshots },
     deadLetterTopic: RATE_TOPICS.deadletter,

@@ -56,6 +56,7 @@ export function sessionizeStage(options: SessionizeOptions = {}): StageDefinitio
     input: { topic: SESSION_TOPICS.clicks, decode: decodeClick },
     machine: sessionMachine,
     machineInput: { gapMs: options.gapMs ?? 30 * 60_000, sessionsTopic: SESSION_TOPICS.sessions },
+    outputs: [SESSION_TOPICS.sessions],
     tick: { everyMs: options.tickMs ?? 1000 },
     snapshots: { topic: SESSION_TOPICS.snapshots, everyMs: options.snapshotEveryMs ?? 5000 },
     deadLetterTopic: SESSION_TOPICS.deadletter,

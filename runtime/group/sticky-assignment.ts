@@ -2,6 +2,7 @@
  * Sticky, balanced assignment of partitions to group members, shared by both
  * transports so the memory log and Kafka balance a group the same way.
  */
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { TopicPartition } from '../../protocols/transport.ts';
 
 /** A member as the assignor sees it: what it subscribes to and what it owns now. */
@@ -10,9 +11,6 @@ export interface AssignorMember {
   readonly topics: ReadonlySet<string>;
   readonly owned: readonly TopicPartition[];
 }
-
-/** `topic:partition`, the key partitions are compared by. */
-export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
 
 const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
   a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
@@ -36,9 +34,9 @@ export function assignSticky(
 ): Map<string, TopicPartition[]> {
   const result = new Map<string, TopicPartition[]>(members.map((m) => [m.memberId, []]));
   if (members.length === 0) return result;
-  const existing = new Set(partitions.map(partitionKey));
+  const existing = new Set(partitions.map(topicPartitionKey));
   const keepable = (m: AssignorMember): TopicPartition[] =>
-    m.owned.filter((tp) => existing.has(partitionKey(tp)) && m.topics.has(tp.topic)).sort(byTopicPartition);
+    m.owned.filter((tp) => existing.has(topicPartitionKey(tp)) && m.topics.has(tp.topic)).sort(byTopicPartition);
 
   const order = [...members].sort(
     (a, b) => keepable(b).length - keepable(a).length || (a.memberId < b.memberId ? -1 : 1),
@@ -51,14 +49,14 @@ export function assignSticky(
   for (const member of order) {
     const mine = result.get(member.memberId)!;
     for (const tp of keepable(member)) {
-      if (mine.length >= quota.get(member.memberId)! || taken.has(partitionKey(tp))) continue;
-      taken.add(partitionKey(tp));
+      if (mine.length >= quota.get(member.memberId)! || taken.has(topicPartitionKey(tp))) continue;
+      taken.add(topicPartitionKey(tp));
       mine.push(tp);
     }
   }
 
   for (const tp of [...partitions].sort(byTopicPartition)) {
-    if (taken.has(partitionKey(tp))) continue;
+    if (taken.has(topicPartitionKey(tp))) continue;
     const eligible = order.filter((m) => m.topics.has(tp.topic));
     if (eligible.length === 0) continue;
     const load = (m: AssignorMember): number => result.get(m.memberId)!.length;
@@ -66,7 +64,7 @@ export function assignSticky(
     const pool = underQuota.length > 0 ? underQuota : eligible;
     const target = pool.reduce((best, m) => (load(m) < load(best) ? m : best));
     result.get(target.memberId)!.push({ topic: tp.topic, partition: tp.partition });
-    taken.add(partitionKey(tp));
+    taken.add(topicPartitionKey(tp));
   }
   for (const assigned of result.values()) assigned.sort(byTopicPartition);
   return result;

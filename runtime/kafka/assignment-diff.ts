@@ -1,7 +1,5 @@
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { TopicPartition } from '../../protocols/transport.ts';
-
-/** `topic/partition`, how this transport keys partitions. */
-export const partitionKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
 /** What changed between two successive assignments of one member. */
 export interface AssignmentChange {
@@ -21,12 +19,12 @@ export interface AssignmentChange {
  * diffAssignments([t0, t1], [t1, t2]) // { assigned: [t2], revoked: [t0], retained: [t1] }
  */
 export function diffAssignments(before: readonly TopicPartition[], after: readonly TopicPartition[]): AssignmentChange {
-  const was = new Set(before.map(partitionKey));
-  const now = new Set(after.map(partitionKey));
+  const was = new Set(before.map(topicPartitionKey));
+  const now = new Set(after.map(topicPartitionKey));
   return {
-    assigned: after.filter((tp) => !was.has(partitionKey(tp))),
-    revoked: before.filter((tp) => !now.has(partitionKey(tp))),
-    retained: after.filter((tp) => was.has(partitionKey(tp))),
+    assigned: after.filter((tp) => !was.has(topicPartitionKey(tp))),
+    revoked: before.filter((tp) => !now.has(topicPartitionKey(tp))),
+    retained: after.filter((tp) => was.has(topicPartitionKey(tp))),
   };
 }
 

@@ -7,9 +7,10 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../../protocols/transport.ts';
-import { diffAssignments, fromTopicMap, partitionKey } from './assignment-diff.ts';
+import { diffAssignments, fromTopicMap } from './assignment-diff.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
-import { translated } from './kafka-errors.ts';
+import { isMembershipLost, translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
 
@@ -33,6 +34,25 @@ export type HandlerErrorSink = (error: unknown, context: { groupId: string; hand
  * - tells deliveries of fetches kafkajs filtered away entirely (a commit
  *   marker at a seek target), which never reach `eachBatch`.
  *
+ * Lost is not revoked. kafkajs reports neither, so the member tells them
+ * apart by how the group forgot it:
+ * - a `GROUP_JOIN` under a member id other than the one it had: the
+ *   coordinator no longer knew the old one (its session expired while it
+ *   stalled, it was removed from the group, or it missed a rebalance), kafkajs
+ *   got UNKNOWN_MEMBER_ID from a heartbeat, fetch or commit and rejoined as a
+ *   new member. Everything it owned is lost; the new assignment is reported
+ *   as assigned, from nothing.
+ * - a heartbeat (sent while a slow `onBatch` runs) or `commitOffsets` that
+ *   fails with UNKNOWN_MEMBER_ID: the same, told at once rather than at the
+ *   rejoin.
+ * - a kafkajs `CRASH` (restarting or not): kafkajs leaves or drops the group
+ *   and a restart joins as a new member, so everything it owned is lost.
+ * A rejoin under the same member id (REBALANCE_IN_PROGRESS or
+ * ILLEGAL_GENERATION answered to a live member: another member joined or
+ * left) is a planned rebalance: only the difference is reported, as
+ * revocations. A session that expired always ends in UNKNOWN_MEMBER_ID, since
+ * the coordinator removes the member before anything else it answers it.
+ *
  * Deliveries go through {@link PartitionDelivery} (one per owned partition):
  * batches are split to `maxBatchRecords`, stale batches (fetched before a
  * seek, or while paused) are dropped and refetched, and the member
@@ -46,6 +66,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   #state: 'created' | 'connected' | 'running' | 'stopping' | 'stopped' = 'created';
   #handlers: GroupConsumerHandlers | undefined;
   #joined = false;
+  /** The member id of the last join: a join under another one means the group forgot this member. */
+  #memberId: string | undefined;
   #generation = 0;
   #pendingGeneration = 0;
   readonly #owned = new Map<string, PartitionDelivery>();
@@ -91,12 +113,18 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#consumer.on(events.RECEIVED_UNSUBSCRIBED_TOPICS, ({ payload }) => {
       this.#pendingGeneration = payload.generationId;
     });
-    this.#consumer.on(events.GROUP_JOIN, ({ payload }) => this.#handleGroupJoin(fromTopicMap(payload.memberAssignment)));
+    this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      if (this.#memberId !== undefined && payload.memberId !== this.#memberId) {
+        this.#handleMembershipLost(); // the coordinator no longer knew the old member id
+      }
+      this.#memberId = payload.memberId;
+      this.#handleGroupJoin(fromTopicMap(payload.memberAssignment));
+    });
     // A fetch of only markers or aborted records never reaches eachBatch; kafkajs announces it here before it moves on.
     this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0) return;
       const firstOffset = payload.firstOffset === null ? null : Number(payload.firstOffset);
-      this.#owned.get(partitionKey(payload))?.skipped(firstOffset, Number(payload.lastOffset));
+      this.#owned.get(topicPartitionKey(payload))?.skipped(firstOffset, Number(payload.lastOffset));
     });
     // kafkajs's run() returns early when its first join fails and it restarts
     // (a coordinator still loading): the member has joined only at GROUP_JOIN.
@@ -104,10 +132,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
     joined.catch(() => undefined);
     this.#consumer.on(events.CRASH, ({ payload }) => {
       if (!payload.restart) this.#firstJoin?.reject(payload.error);
-      if (!payload.restart && this.#state === 'running') {
-        this.#onError(payload.error, { groupId: this.#options.groupId, handler: 'kafkajs consumer (stopped)' });
-        this.#handleGroupJoin([]);
-      }
+      if (this.#state !== 'running') return;
+      if (!payload.restart) this.#onError(payload.error, { groupId: this.#options.groupId, handler: 'kafkajs consumer (stopped)' });
+      this.#handleMembershipLost();
     });
     await translated(`consumer ${this.#options.groupId}: run`, async () => {
       await this.#consumer.subscribe({ topics: [...topics], fromBeginning: this.#options.fromBeginning });
@@ -123,35 +150,40 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      const owned = this.#owned.get(partitionKey(tp));
+      const owned = this.#owned.get(topicPartitionKey(tp));
       if (owned !== undefined) owned.pauseByOwner();
-      else if (!this.#joined) this.#earlyPauses.add(partitionKey(tp));
+      else if (!this.#joined) this.#earlyPauses.add(topicPartitionKey(tp));
     }
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      this.#owned.get(partitionKey(tp))?.resumeByOwner();
-      this.#earlyPauses.delete(partitionKey(tp));
+      this.#owned.get(topicPartitionKey(tp))?.resumeByOwner();
+      this.#earlyPauses.delete(topicPartitionKey(tp));
     }
   }
 
   seek(position: TopicPartitionOffset): void {
-    const owned = this.#owned.get(partitionKey(position));
+    const owned = this.#owned.get(topicPartitionKey(position));
     if (owned !== undefined) return owned.seek(position.offset);
-    if (this.#joined) throw new NotAssignedError(`consumer ${this.#options.groupId} cannot seek ${partitionKey(position)}: not assigned to it`);
-    this.#earlySeeks.set(partitionKey(position), position.offset);
+    if (this.#joined) throw new NotAssignedError(`consumer ${this.#options.groupId} cannot seek ${topicPartitionKey(position)}: not assigned to it`);
+    this.#earlySeeks.set(topicPartitionKey(position), position.offset);
   }
 
   async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     for (const tp of offsets) {
-      if (!this.#owned.has(partitionKey(tp))) {
-        throw new NotAssignedError(`consumer ${this.#options.groupId} cannot commit ${partitionKey(tp)}: not assigned to it`);
+      if (!this.#owned.has(topicPartitionKey(tp))) {
+        throw new NotAssignedError(`consumer ${this.#options.groupId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
       }
     }
-    await translated(`consumer ${this.#options.groupId}: commitOffsets`, () =>
-      this.#consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
-    );
+    try {
+      await translated(`consumer ${this.#options.groupId}: commitOffsets`, () =>
+        this.#consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
+      );
+    } catch (error) {
+      if (isMembershipLost(error)) this.#handleMembershipLost();
+      throw error;
+    }
   }
 
   assignment(): TopicPartition[] {
@@ -181,12 +213,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#generation = generation;
     const change = diffAssignments(this.assignment(), partitions);
     for (const tp of change.revoked) {
-      this.#owned.get(partitionKey(tp))?.hold();
-      this.#owned.delete(partitionKey(tp));
+      this.#owned.get(topicPartitionKey(tp))?.hold();
+      this.#owned.delete(topicPartitionKey(tp));
     }
-    for (const tp of change.retained) this.#owned.get(partitionKey(tp))!.rejoined();
+    for (const tp of change.retained) this.#owned.get(topicPartitionKey(tp))!.rejoined();
     for (const tp of change.assigned) {
-      const key = partitionKey(tp);
+      const key = topicPartitionKey(tp);
       const delivery = new PartitionDelivery(this.#consumer, tp, {
         paused: this.#earlyPauses.has(key),
         seekTo: this.#earlySeeks.get(key),
@@ -201,18 +233,40 @@ export class KafkaGroupConsumer implements GroupConsumer {
       if (change.assigned.length > 0) {
         await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation));
       }
-      for (const tp of change.assigned) this.#owned.get(partitionKey(tp))?.open();
+      for (const tp of change.assigned) this.#owned.get(topicPartitionKey(tp))?.open();
     });
   }
 
+  /**
+   * The group no longer counts this member: another member may own its
+   * partitions already. Delivery stops at once and the owner is told they are
+   * lost (after any callback under way, so it never hears of a loss before the
+   * assignment); kafkajs rejoins on its own (and logs why), and what the next
+   * join brings is reported as assigned.
+   */
+  #handleMembershipLost(): void {
+    if (this.#state !== 'running') return;
+    const lost = this.assignment();
+    for (const delivery of this.#owned.values()) delivery.hold();
+    this.#owned.clear();
+    if (lost.length === 0) return;
+    const handlers = this.#handlers!;
+    this.#callbacks = this.#callbacks.then(() =>
+      this.#callHandler('onPartitionsLost', () => handlers.onPartitionsLost(lost)),
+    );
+  }
+
   async #deliver(payload: EachBatchPayload): Promise<void> {
-    const delivery = this.#owned.get(partitionKey(payload.batch));
+    const delivery = this.#owned.get(topicPartitionKey(payload.batch));
     if (delivery === undefined || this.#state !== 'running') return;
     await delivery.deliver(payload, {
       maxBatchRecords: this.#options.maxBatchRecords,
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
       onBatch: (batch) => this.#callHandler('onBatch', () => this.#handlers!.onBatch(batch)),
-      stillOwned: () => this.#owned.get(partitionKey(payload.batch)) === delivery && this.#state === 'running',
+      stillOwned: () => this.#owned.get(topicPartitionKey(payload.batch)) === delivery && this.#state === 'running',
+      heartbeatFailed: (error) => {
+        if (isMembershipLost(error)) this.#handleMembershipLost();
+      },
     });
   }
 

@@ -29,6 +29,16 @@ export function isKafkaFencing(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether the group coordinator no longer knows this member: its session
+ * expired (the member stalled past `sessionTimeout`), it was removed from the
+ * group, or it missed a rebalance. The member's partitions may be owned by
+ * another member already; kafkajs rejoins under a new member id.
+ */
+export function isMembershipLost(error: unknown): boolean {
+  return hasKafkaErrorType(error, 'UNKNOWN_MEMBER_ID') || hasKafkaErrorType(error, 'FENCED_INSTANCE_ID');
+}
+
 /** Whether any error in the chain has this protocol error type (e.g. `TOPIC_ALREADY_EXISTS`). */
 export function hasKafkaErrorType(error: unknown, type: string): boolean {
   for (const link of chain(error)) if (link.type === type) return true;

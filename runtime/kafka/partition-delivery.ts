@@ -9,6 +9,8 @@ export interface DeliveryContext {
   onBatch(batch: ConsumedBatch): Promise<void>;
   /** False once the partition was revoked or the member stops. */
   stillOwned(): boolean;
+  /** A heartbeat sent while `onBatch` ran failed (the member may have been expelled). */
+  heartbeatFailed(error: unknown): void;
 }
 
 /**
@@ -101,7 +103,7 @@ export class PartitionDelivery {
     const records = batch.messages
       .filter((message) => from === undefined || Number(message.offset) >= from)
       .map((message) => toConsumedRecord(batch.topic, batch.partition, message));
-    const heartbeat = setInterval(() => payload.heartbeat().catch(() => undefined), Math.max(100, context.heartbeatIntervalMs / 2));
+    const heartbeat = setInterval(() => payload.heartbeat().catch((error: unknown) => context.heartbeatFailed(error)), Math.max(100, context.heartbeatIntervalMs / 2));
     heartbeat.unref();
     let lastDelivered: number | undefined;
     let complete = true;

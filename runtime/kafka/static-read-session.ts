@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Isolation, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
-import { fromTopicMap, partitionKey } from './assignment-diff.ts';
+import { fromTopicMap } from './assignment-diff.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
 import { ReadCursor } from './read-cursor.ts';
 import { toConsumedRecord } from './records.ts';
@@ -43,7 +44,7 @@ export class StaticReadSession {
     this.#consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
       // Batches of only control or aborted records never reach eachBatch; kafkajs moves past them itself.
       if (payload.batchSize !== 0) return;
-      this.#cursors.get(partitionKey(payload))?.advanceTo(Number(payload.lastOffset) + 1);
+      this.#cursors.get(topicPartitionKey(payload))?.advanceTo(Number(payload.lastOffset) + 1);
       this.#refreshFetching(payload);
     });
   }
@@ -51,7 +52,7 @@ export class StaticReadSession {
   /** Reads [position.offset, until) of one partition in chunks. */
   async *read(position: TopicPartitionOffset, until: number): AsyncGenerator<ConsumedRecordChunk> {
     if (until <= position.offset) return;
-    const key = partitionKey(position);
+    const key = topicPartitionKey(position);
     const previous = this.#partitionQueues.get(key) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -113,7 +114,7 @@ export class StaticReadSession {
   #handleGroupJoin(assigned: TopicPartition[]): void {
     this.#assigned = assigned;
     for (const tp of assigned) {
-      const cursor = this.#cursors.get(partitionKey(tp));
+      const cursor = this.#cursors.get(topicPartitionKey(tp));
       if (cursor !== undefined && cursor.wantsFetching()) this.#startFetching(cursor);
       else this.#setFetching(tp, false);
     }
@@ -127,7 +128,7 @@ export class StaticReadSession {
   }
 
   async #deliver({ batch, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    const cursor = this.#cursors.get(partitionKey(batch));
+    const cursor = this.#cursors.get(topicPartitionKey(batch));
     if (cursor === undefined || !cursor.wantsFetching() || isStale()) return;
     const fetchedAt = Number((batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? batch.firstOffset());
     if (fetchedAt < cursor.next) {
@@ -144,7 +145,7 @@ export class StaticReadSession {
   }
 
   #refreshFetching(tp: TopicPartition): void {
-    const cursor = this.#cursors.get(partitionKey(tp));
+    const cursor = this.#cursors.get(topicPartitionKey(tp));
     const wanted = cursor !== undefined && cursor.wantsFetching();
     this.#setFetching(tp, wanted);
   }

@@ -1,4 +1,5 @@
 import type { PartitionAssigner } from 'kafkajs';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { TopicPartition } from '../../protocols/transport.ts';
 import { assignSticky } from '../group/sticky-assignment.ts';
 import {
@@ -38,7 +39,7 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
         newestFirst.map((m) => [
           m.memberId,
           m.owned.filter((tp) => {
-            const key = `${tp.topic}:${tp.partition}`;
+            const key = topicPartitionKey(tp);
             if (claimed.has(key)) return false;
             claimed.add(key);
             return true;

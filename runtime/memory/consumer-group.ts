@@ -1,10 +1,31 @@
 import type { GroupDescription, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
-import { assignSticky, partitionKey } from '../group/sticky-assignment.ts';
+import { assignSticky } from '../group/sticky-assignment.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
+
+/**
+ * How a rebalance hands a moved partition from its old owner to its new one.
+ *
+ * - `'revoke-first'`: the old owner's `onPartitionsRevoked` is awaited before
+ *   the new owner is given the partition, so no partition is ever processed
+ *   by two live members and a final snapshot is never fenced (what a
+ *   cooperative protocol with awaited revocation gives).
+ * - `'eager'`: as kafkajs does, the new owner is given the partition without
+ *   waiting for the old owner's callback: in the same tick the new owner is
+ *   told of the assignment and then the old owner of the revocation, so a new
+ *   owner that fences at once (its transactional producer connecting) beats
+ *   the old owner's final snapshot, as its single round trip usually does on
+ *   Kafka. That is the path every scale-out on Kafka takes. Partitions of a
+ *   member that leaves (`disconnect`) are still revoked before they move, as
+ *   on Kafka, where a member leaves the group only after its revocation
+ *   callback returned.
+ */
+export type HandOver = 'revoke-first' | 'eager';
 
 /**
  * What the group coordinator needs from a member: its subscription, and the
- * two calls a rebalance makes on it. Both must settle (never reject) and
- * `died` resolves if the member crashes, so a rebalance never waits on the dead.
+ * calls a rebalance makes on it. `revoke` and `assign` must settle (never
+ * reject) and `died` resolves if the member crashes or is expelled, so a
+ * rebalance never waits on the dead.
  */
 export interface GroupMemberHandle {
   readonly memberId: string;
@@ -15,6 +36,11 @@ export interface GroupMemberHandle {
   revoke(partitions: readonly TopicPartition[]): Promise<void>;
   /** Takes these partitions (positions from the committed offsets), tells the owner, then starts delivering. */
   assign(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  /**
+   * The group removed this member while it lived (as a session timeout does):
+   * these partitions are lost, another member may own them already. Not awaited.
+   */
+  expelled(partitions: readonly TopicPartition[]): void;
 }
 
 interface MemberState {
@@ -30,14 +56,18 @@ export type PartitionsOf = (topics: ReadonlySet<string>) => TopicPartition[];
 
 /**
  * One consumer group's coordinator: members, generation, assignment and
- * committed offsets. Rebalances run one at a time; joins, leaves and crashes
- * that arrive during one are folded into the next. Each rebalance computes a
- * sticky assignment, awaits every revocation (never a crashed member's), bumps
- * the generation, then awaits every assignment: no partition is ever owned by
- * two live members once the callbacks returned.
+ * committed offsets. Rebalances run one at a time; joins, leaves, crashes and
+ * expulsions that arrive during one are folded into the next. Each rebalance
+ * computes a sticky assignment, revokes what moves, bumps the generation and
+ * assigns. With the `'revoke-first'` hand-over it awaits every revocation
+ * (never a dead member's) before it assigns, so no partition is ever owned by
+ * two live members once the callbacks returned; with `'eager'` it awaits only
+ * the revocations of leaving members, as Kafka does (see {@link HandOver}).
+ * A rebalance ends when every callback it made has settled.
  */
 export class ConsumerGroup {
   readonly groupId: string;
+  readonly handOver: HandOver;
   #generation = 0;
   readonly #members = new Map<string, MemberState>();
   readonly #committed = new Map<string, Map<number, number>>();
@@ -45,9 +75,10 @@ export class ConsumerGroup {
   #rebalanceRequested = false;
   #rebalancing: Promise<void> | null = null;
 
-  constructor(groupId: string, partitionsOf: PartitionsOf) {
+  constructor(groupId: string, partitionsOf: PartitionsOf, handOver: HandOver = 'revoke-first') {
     this.groupId = groupId;
     this.#partitionsOf = partitionsOf;
+    this.handOver = handOver;
   }
 
   /** Adds a member; resolves once the rebalances this caused are done. */
@@ -67,13 +98,32 @@ export class ConsumerGroup {
     await member.gone;
   }
 
-  /** Removes a member at once, as a session timeout would: no revocation; the survivors rebalance. */
+  /** Removes a member that crashed (it tells its owner itself): no revocation; the survivors rebalance. */
   crash(memberId: string): void {
+    this.#remove(memberId);
+  }
+
+  /**
+   * Removes a member that lives on, as a session timeout (or Kafka's
+   * LeaveGroup sent on its behalf) does: it is told its partitions are lost,
+   * never asked to revoke them, and the survivors rebalance at once. The
+   * member rejoins under a new member id, as kafkajs does after
+   * UNKNOWN_MEMBER_ID. Returns false if no such member is in the group.
+   */
+  expel(memberId: string): boolean {
+    const member = this.#remove(memberId);
+    if (member === undefined) return false;
+    member.handle.expelled(member.owned);
+    return true;
+  }
+
+  #remove(memberId: string): MemberState | undefined {
     const member = this.#members.get(memberId);
-    if (member === undefined) return;
+    if (member === undefined) return undefined;
     this.#members.delete(memberId);
     member.left();
     void this.requestRebalance();
+    return member;
   }
 
   /** Schedules a rebalance; resolves when no more are pending. */
@@ -89,10 +139,14 @@ export class ConsumerGroup {
     return false;
   }
 
-  /** Whether the member owns the partition now (revoked partitions stay owned until the callback returns). */
+  /**
+   * Whether the member owns the partition now. With `'revoke-first'` a revoked
+   * partition stays owned until the callback returns; with `'eager'` it moves
+   * to its new owner at once (a late commit of the old owner is refused).
+   */
   owns(memberId: string, tp: TopicPartition): boolean {
-    const key = partitionKey(tp);
-    return this.#members.get(memberId)?.owned.some((owned) => partitionKey(owned) === key) ?? false;
+    const key = topicPartitionKey(tp);
+    return this.#members.get(memberId)?.owned.some((owned) => topicPartitionKey(owned) === key) ?? false;
   }
 
   /** Stores committed offsets (the next offset to read, as Kafka's). */
@@ -150,34 +204,42 @@ export class ConsumerGroup {
       this.#partitionsOf(topics),
     );
 
-    await Promise.all(
-      everyone.map(async (member) => {
-        const keep = new Set((next.get(member.handle.memberId) ?? []).map(partitionKey));
-        const lost = member.owned.filter((tp) => !keep.has(partitionKey(tp)));
-        if (lost.length === 0) return;
-        await Promise.race([member.handle.revoke(lost), member.handle.died]);
-        member.owned = member.owned.filter((tp) => keep.has(partitionKey(tp)));
-      }),
-    );
+    // A partition moves eagerly unless its member leaves: on Kafka a member leaves only after its revocation returned.
+    const moves = everyone.flatMap((member) => {
+      const keep = new Set((next.get(member.handle.memberId) ?? []).map(topicPartitionKey));
+      const moved = member.owned.filter((tp) => !keep.has(topicPartitionKey(tp)));
+      if (moved.length === 0) return [];
+      const kept = member.owned.filter((tp) => keep.has(topicPartitionKey(tp)));
+      return [{ member, moved, kept, eager: this.handOver === 'eager' && !member.leaving }];
+    });
+    const revoke = ({ member, moved, kept, eager }: (typeof moves)[number]): Promise<void> =>
+      Promise.race([member.handle.revoke(moved), member.handle.died]).then(() => {
+        if (!eager) member.owned = kept;
+      });
+    await Promise.all(moves.filter((move) => !move.eager).map(revoke));
     for (const member of everyone) {
       if (member.leaving && this.#members.get(member.handle.memberId) === member) {
         this.#members.delete(member.handle.memberId);
         member.left();
       }
     }
+    for (const move of moves) if (move.eager) move.member.owned = move.kept;
 
     this.#generation += 1;
     const generation = this.#generation;
-    await Promise.all(
-      stayers.map(async (member) => {
-        if (this.#members.get(member.handle.memberId) !== member) return; // crashed meanwhile
-        const target = next.get(member.handle.memberId)!;
-        const owned = new Set(member.owned.map(partitionKey));
-        const gained = target.filter((tp) => !owned.has(partitionKey(tp)));
-        member.owned = target;
-        if (gained.length === 0) return;
-        await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
-      }),
-    );
+    const assignments = stayers.map(async (member) => {
+      if (this.#members.get(member.handle.memberId) !== member) return; // crashed or expelled meanwhile
+      const target = next.get(member.handle.memberId)!;
+      const owned = new Set(member.owned.map(topicPartitionKey));
+      const gained = target.filter((tp) => !owned.has(topicPartitionKey(tp)));
+      member.owned = target;
+      if (gained.length === 0) return;
+      await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
+    });
+    // Eager: the old owners hear of the revocation in the same tick, just after the new owners were told,
+    // so a new owner that fences at once (a transactional producer connecting) wins the race against
+    // the old owner's final snapshot, as its one round trip usually does on Kafka.
+    const eagerRevocations = moves.filter((move) => move.eager).map(revoke);
+    await Promise.all([...assignments, ...eagerRevocations]);
   }
 }

@@ -11,18 +11,30 @@ import type { MemoryLog } from './memory-log.ts';
 import type { MemoryNode } from './node.ts';
 import { PartitionFetcher } from './partition-fetcher.ts';
 import type { PartitionLog } from './partition-log.ts';
-import { partitionKey } from '../group/sticky-assignment.ts';
+import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
 type ConsumerState = 'created' | 'running' | 'leaving' | 'stopped';
+
+/** One stay of this consumer in its group, under one member id; a crash or an expulsion ends it. */
+interface Membership {
+  readonly memberId: string;
+  readonly ended: Promise<void>;
+  readonly end: () => void;
+  isOver: boolean;
+}
 
 /**
  * A member of a consumer group on the memory log.
  *
  * Lifecycle: created → running (`run`) → leaving (`disconnect`) → stopped;
- * a crash goes straight to stopped without any revocation callback.
+ * a crash goes straight to stopped: its partitions are reported lost
+ * (`onPartitionsLost`), never revoked.
  *
  * - `run` resolves once the member joined and the rebalance it caused is
  *   done (its `onPartitionsAssigned` returned).
+ * - A member the group expels (`ConsumerGroup.expel`, as a session timeout
+ *   would) is told its partitions are lost and rejoins under a new member id,
+ *   as kafkajs does after UNKNOWN_MEMBER_ID.
  * - `seek` on a partition this member does not own throws `NotAssignedError`;
  *   `pause` and `resume` ignore such partitions. Pauses end with the assignment.
  * - `commitOffsets` for a partition this member does not own throws
@@ -35,14 +47,13 @@ export class MemoryGroupConsumer implements GroupConsumer {
   readonly #node: MemoryNode;
   readonly #options: Required<Omit<GroupConsumerOptions, 'metadata'>> & { metadata: Readonly<Record<string, string>> };
   readonly #fetchers = new Map<string, { tp: TopicPartition; fetcher: PartitionFetcher }>();
-  readonly #memberId: string;
   readonly #untrack: () => void;
+  #membership: Membership;
   #state: ConsumerState = 'created';
+  #topics: ReadonlySet<string> = new Set();
   #group: ConsumerGroup | null = null;
   #leaving: Promise<void> = Promise.resolve();
   #handlers: GroupConsumerHandlers | null = null;
-  #died!: () => void;
-  readonly #diedPromise = new Promise<void>((resolve) => (this.#died = resolve));
 
   constructor(log: MemoryLog, node: MemoryNode, options: GroupConsumerOptions) {
     this.#log = log;
@@ -54,8 +65,13 @@ export class MemoryGroupConsumer implements GroupConsumer {
       fromBeginning: options.fromBeginning ?? true,
       maxBatchRecords: options.maxBatchRecords ?? 1000,
     };
-    this.#memberId = `${node.clientId}-${log.nextClientNumber()}`;
+    this.#membership = this.#newMembership();
     this.#untrack = node.track({ close: () => this.disconnect(), crash: () => this.#crash() });
+  }
+
+  /** The member id the group knows this consumer by now (a new one after an expulsion). */
+  get #memberId(): string {
+    return this.#membership.memberId;
   }
 
   async connect(): Promise<void> {
@@ -67,23 +83,24 @@ export class MemoryGroupConsumer implements GroupConsumer {
     if (this.#state !== 'created') throw new IllegalTransitionError(`consumer ${this.#memberId} is ${this.#state}; run it once`);
     this.#state = 'running';
     this.#handlers = handlers;
+    this.#topics = new Set(topics);
     this.#group = this.#log.group(this.#options.groupId);
-    await this.#group.join(this.#handle(new Set(topics)));
+    await this.#group.join(this.#handle(this.#membership));
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.#fetchers.get(partitionKey(tp))?.fetcher.pause();
+    for (const tp of partitions) this.#fetchers.get(topicPartitionKey(tp))?.fetcher.pause();
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.#fetchers.get(partitionKey(tp))?.fetcher.resume();
+    for (const tp of partitions) this.#fetchers.get(topicPartitionKey(tp))?.fetcher.resume();
   }
 
   seek(position: TopicPartitionOffset): void {
     this.#node.assertAlive();
-    const owned = this.#fetchers.get(partitionKey(position));
+    const owned = this.#fetchers.get(topicPartitionKey(position));
     if (owned === undefined) {
-      throw new NotAssignedError(`${this.#memberId} cannot seek ${partitionKey(position)}: not assigned to it`);
+      throw new NotAssignedError(`${this.#memberId} cannot seek ${topicPartitionKey(position)}: not assigned to it`);
     }
     owned.fetcher.seek(position.offset);
   }
@@ -93,7 +110,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
     const group = this.#group;
     for (const tp of offsets) {
       if (group === null || !group.owns(this.#memberId, tp)) {
-        throw new NotAssignedError(`${this.#memberId} cannot commit ${partitionKey(tp)}: not assigned to it`);
+        throw new NotAssignedError(`${this.#memberId} cannot commit ${topicPartitionKey(tp)}: not assigned to it`);
       }
     }
     group!.commit(offsets);
@@ -115,34 +132,77 @@ export class MemoryGroupConsumer implements GroupConsumer {
     await this.#leaving;
   }
 
+  #newMembership(): Membership {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const membership: Membership = {
+      memberId: `${this.#node.clientId}-${this.#log.nextClientNumber()}`,
+      ended,
+      end: () => {
+        membership.isOver = true;
+        end();
+      },
+      isOver: false,
+    };
+    return membership;
+  }
+
   #crash(): void {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
-    for (const { fetcher } of this.#fetchers.values()) void fetcher.stop();
-    this.#fetchers.clear();
-    this.#died();
-    this.#group?.crash(this.#memberId);
+    const membership = this.#membership;
+    membership.end();
+    void this.#reportLost();
+    this.#group?.crash(membership.memberId);
   }
 
-  #handle(topics: ReadonlySet<string>): GroupMemberHandle {
+  /** The group removed this member while it lived: its partitions are lost; it rejoins as a new member. */
+  async #handleExpulsion(membership: Membership): Promise<void> {
+    if (membership !== this.#membership || membership.isOver) return;
+    membership.end();
+    await this.#reportLost();
+    if (this.#state !== 'running' || this.#node.crashed) return;
+    this.#membership = this.#newMembership();
+    await this.#group!.join(this.#handle(this.#membership));
+  }
+
+  /** Stops every fetcher and tells the owner that what it held is lost (no revocation). */
+  async #reportLost(): Promise<void> {
+    const lost = [...this.#fetchers.values()];
+    this.#fetchers.clear();
+    if (lost.length === 0) return;
+    await Promise.all(lost.map(({ fetcher }) => fetcher.stop()));
+    const partitions = lost.map(({ tp }) => tp);
+    await this.#callHandler('onPartitionsLost', () => this.#handlers!.onPartitionsLost(partitions));
+  }
+
+  #handle(membership: Membership): GroupMemberHandle {
+    const current = (): boolean => !membership.isOver && membership === this.#membership;
     return {
-      memberId: this.#memberId,
+      memberId: membership.memberId,
       metadata: this.#options.metadata,
-      topics,
-      died: this.#diedPromise,
-      revoke: (partitions) => this.#handleRevocation(partitions),
-      assign: (partitions, generation) => this.#handleAssignment(partitions, generation),
+      topics: this.#topics,
+      died: membership.ended,
+      revoke: async (partitions) => {
+        if (current()) await this.#handleRevocation(partitions);
+      },
+      assign: async (partitions, generation) => {
+        if (current()) await this.#handleAssignment(partitions, generation);
+      },
+      expelled: () => void this.#handleExpulsion(membership),
     };
   }
 
   async #handleRevocation(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = partitions.flatMap((tp) => {
-      const owned = this.#fetchers.get(partitionKey(tp));
-      return owned === undefined ? [] : [owned];
+      const owned = this.#fetchers.get(topicPartitionKey(tp));
+      if (owned === undefined) return [];
+      // Forgotten at once: a crash during the callback must not report these lost as well.
+      this.#fetchers.delete(topicPartitionKey(tp));
+      return [owned];
     });
     await Promise.all(revoked.map(({ fetcher }) => fetcher.stop()));
     await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(partitions));
-    for (const tp of partitions) this.#fetchers.delete(partitionKey(tp));
   }
 
   async #handleAssignment(partitions: readonly TopicPartition[], generation: number): Promise<void> {
@@ -161,7 +221,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
         reportError: (error) =>
           this.#node.reportError(error, { source: 'onBatch', groupId, topic: tp.topic, partition: tp.partition }),
       });
-      this.#fetchers.set(partitionKey(tp), { tp: { topic: tp.topic, partition: tp.partition }, fetcher });
+      this.#fetchers.set(topicPartitionKey(tp), { tp: { topic: tp.topic, partition: tp.partition }, fetcher });
       added.push(fetcher);
     }
     await this.#callHandler('onPartitionsAssigned', () => this.#handlers!.onPartitionsAssigned(partitions, generation));
@@ -177,7 +237,10 @@ export class MemoryGroupConsumer implements GroupConsumer {
     }
   }
 
-  async #callHandler(source: 'onPartitionsAssigned' | 'onPartitionsRevoked', call: () => Promise<void>): Promise<void> {
+  async #callHandler(
+    source: 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'onPartitionsLost',
+    call: () => Promise<void>,
+  ): Promise<void> {
     try {
       await call();
     } catch (error) {

@@ -4,4 +4,5 @@
  */
 export { MemoryLog, type MemoryLogOptions } from './memory-log.ts';
 export { memoryTransport, type MemoryTransport, type MemoryTransportOptions } from './memory-transport.ts';
+export type { HandOver } from './consumer-group.ts';
 export type { FaultPoint, HandlerErrorContext, HandlerErrorListener } from './node.ts';

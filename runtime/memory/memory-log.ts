@@ -1,7 +1,7 @@
 import { TopicConfigError } from '../../protocols/errors.ts';
 import type { Clock } from '../../protocols/clock.ts';
 import type { ProducedRecord, TopicDescription, TopicPartition, TopicSpec } from '../../protocols/transport.ts';
-import { ConsumerGroup } from './consumer-group.ts';
+import { ConsumerGroup, type HandOver } from './consumer-group.ts';
 import { PartitionLog, type AppendedRecord } from './partition-log.ts';
 import { TransactionCoordinator, type OpenTransaction } from './transactions.ts';
 
@@ -38,6 +38,18 @@ export interface MemoryLogOptions {
    * @default the wall clock
    */
   readonly clock?: Pick<Clock, 'now'>;
+  /**
+   * How every consumer group of this log hands a moved partition over:
+   * `'revoke-first'` awaits the old owner's `onPartitionsRevoked` before the
+   * new owner is given the partition (no fencing in a planned hand-over);
+   * `'eager'` tells both at once, as kafkajs does, so the old owner's final
+   * snapshot races the new owner and is fenced by its transactional
+   * producer. Tests run in both to exercise what Kafka does.
+   * @default 'revoke-first'
+   * @example
+   * const log = new MemoryLog({ handOver: 'eager' });
+   */
+  readonly handOver?: HandOver;
 }
 
 /**
@@ -54,12 +66,15 @@ export class MemoryLog {
   readonly #topics = new Map<string, Topic>();
   readonly #groups = new Map<string, ConsumerGroup>();
   readonly #clock: Pick<Clock, 'now'>;
+  /** How this log's consumer groups hand partitions over (see {@link MemoryLogOptions.handOver}). */
+  readonly handOver: HandOver;
   #nextClientNumber = 0;
   /** The transaction coordinator shared by every node. */
   readonly transactions = new TransactionCoordinator((groupId, offsets) => this.group(groupId).commit(offsets));
 
   constructor(options: MemoryLogOptions = {}) {
     this.#clock = options.clock ?? { now: () => Date.now() };
+    this.handOver = options.handOver ?? 'revoke-first';
   }
 
   /** A number unique within this log, for client and member ids. */
@@ -145,7 +160,7 @@ export class MemoryLog {
   group(groupId: string): ConsumerGroup {
     let group = this.#groups.get(groupId);
     if (group === undefined) {
-      group = new ConsumerGroup(groupId, (topics) => this.partitionsOf(topics));
+      group = new ConsumerGroup(groupId, (topics) => this.partitionsOf(topics), this.handOver);
       this.#groups.set(groupId, group);
     }
     return group;

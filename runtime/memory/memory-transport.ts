@@ -33,7 +33,8 @@ export interface MemoryTransportOptions {
   readonly faults?: (operation: FaultPoint) => void;
   /**
    * Receives the errors handlers threw (`onBatch`, `onPartitionsAssigned`,
-   * `onPartitionsRevoked`, `onRecords`); the member or follower goes on.
+   * `onPartitionsRevoked`, `onPartitionsLost`, `onRecords`); the member or
+   * follower goes on.
    * @default writes them to `console.error`
    */
   readonly onError?: HandlerErrorListener;
@@ -45,7 +46,8 @@ export interface MemoryTransport extends Transport {
   readonly clientId: string;
   /**
    * Kills the node abruptly: its consumers leave their groups without
-   * `onPartitionsRevoked` (the survivors get their partitions at once), its
+   * `onPartitionsRevoked`, their owners are told `onPartitionsLost` (the
+   * survivors get the partitions at once), its
    * followers stop, its open transactions stay open (blocking read_committed
    * readers) until a producer with the same transactional id connects, and
    * every later call of its clients throws `TransportUnavailableError`

@@ -109,3 +109,34 @@ test('its statechart shows the life of a query: active, ending, ended (final)', 
   t.deepEqual(Object.keys(chart.states), ['active', 'ending', 'ended']);
   t.is(chart.states.ended!.type, 'final');
 });
+
+test('windows that close together publish oldest first', (t) => {
+  const query = runChild(queryMachine, input);
+  query.send(events([placed(0, T0 + W + 1), placed(0, T0 + 1)], NONE, 1));
+  query.send({ type: 'query.tick', now: T0, watermark: T0 + 2 * W, quiet: false, idleTimeoutMs: 60_000, nextOffset: 1 });
+  t.deepEqual(publications(query.take() as Report[]).map((p) => p.start), [T0, T0 + W]);
+});
+
+test('a window forgotten among the closed ones (64 are kept) is never opened again when the watermark falls back', (t) => {
+  const query = runChild(queryMachine, input);
+  for (let i = 0; i < 80; i++) {
+    query.send(events([placed(i, T0 + i * W + 1)], T0 + (i + 1) * W, i + 1));
+    query.send({ type: 'query.published', windowStart: T0 + i * W, nextOffset: i + 1 });
+  }
+  t.true(Object.keys(query.snapshot()!.context.closed).length <= 65, 'the oldest closed windows are forgotten');
+  t.is(query.snapshot()!.context.forgottenThrough, T0 + 14 * W);
+  query.take();
+  // A source that was idle comes back: the watermark falls back far behind the windows already published.
+  query.send(events([placed(100, T0 + 2 * W + 5, T0), placed(100, T0 + 79 * W + 5, T0)], T0, 101));
+  t.deepEqual(letters(query.take() as Report[]), [['late', 100], ['late', 100]]);
+  t.deepEqual(windowsOf(query), []);
+});
+
+test('a late event beyond what a Date can show is dead-lettered, not an error of the actor', (t) => {
+  const query = runChild(queryMachine, input);
+  const far = 8.7e15;
+  query.send(events([placed(0, far)], far + W, 1));
+  query.send(events([placed(1, far + 1, far + W)], far + W, 2));
+  t.is(query.snapshot()!.status, 'active');
+  t.deepEqual(letters(query.take() as Report[]), [['late', 1]]);
+});

@@ -17,7 +17,7 @@ import { rawBatchRecords } from './raw-batches.ts';
 import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
 import type { Transport } from '../../protocols/transport.ts';
 import { TOPICS } from '../../pipeline/topics.ts';
-import { clusterStatus } from '../../runtime/cli/observe.ts';
+import { clusterStatus } from '../../cli/observe.ts';
 import type { Role } from '../../pipeline/stages.ts';
 import { freePort } from '../kafka/harness/free-port.ts';
 import { generateEvents, readTopic, T0 } from './pipeline-fixture.ts';

@@ -12,9 +12,10 @@ import type { ConsumedRecord, Transport } from '../../protocols/transport.ts';
 import { encodeMatchedEventBatch, type MatchedEvent } from '../../protocols/matched-events/index.ts';
 import type { FaultPoint } from '../../runtime/memory/node.ts';
 import { partitionForKey } from '../../protocols/partitioner.ts';
-import { MemoryLog, memoryTransport, type MemoryTransport, type MemoryTransportOptions } from '../../runtime/memory/index.ts';
+import { MemoryLog, memoryTransport, type HandOver, type MemoryTransport, type MemoryTransportOptions } from '../../runtime/memory/index.ts';
 import { ManualClock } from '../../runtime/clock.ts';
 import { createNode, type EventideNode } from '../../runtime/node.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { pipelineStages, queriesTable, type PipelineOptions, type Role } from '../../pipeline/stages.ts';
 import { pipelineTopics, TOPICS } from '../../pipeline/topics.ts';
 
@@ -79,16 +80,55 @@ export async function waitFor(condition: () => Promise<boolean> | boolean, descr
   }
 }
 
+/**
+ * Both hand-over modes of the memory log. Pipeline, crash and rebalance
+ * scenarios run once in each: `revoke-first` (a planned hand-over never
+ * fences) and `eager` (the old owner's final snapshot races the new owner and
+ * is fenced, as on Kafka).
+ *
+ * @example
+ * for (const handOver of HAND_OVERS) {
+ *   test(`${handOver}: a second node takes partitions over`, async (t) => {
+ *     const fixture = new PipelineFixture({ snapshotEveryMs: 2000 }, { handOver });
+ *   });
+ * }
+ */
+export const HAND_OVERS: readonly HandOver[] = ['revoke-first', 'eager'];
+
+/** A line a node logged, kept by the fixture so a test can say how hand-overs went. */
+export interface LoggedLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A logger that appends every line, with its inherited fields, to `lines`. */
+function recordingLogger(lines: LoggedLine[], inherited: Readonly<Record<string, unknown>> = {}): Logger {
+  const record = (level: LoggedLine['level']) => (fields: object, message: string) => {
+    lines.push({ level, message, fields: { ...inherited, ...fields } });
+  };
+  return { debug: () => {}, info: record('info'), warn: record('warn'), error: record('error'), child: (fields) => recordingLogger(lines, { ...inherited, ...fields }) };
+}
+
+/** How the fixture's memory log behaves. */
+export interface FixtureOptions {
+  /** @default 'revoke-first' */
+  readonly handOver?: HandOver;
+}
+
 export class PipelineFixture {
-  readonly log = new MemoryLog();
+  readonly log: MemoryLog;
   readonly clock = new ManualClock(T0);
   readonly admin: MemoryTransport;
   readonly nodes: NodeEntry[] = [];
   readonly options: PipelineOptions;
   readonly errors: unknown[] = [];
+  /** Everything the nodes logged (info and above), in order. */
+  readonly logged: LoggedLine[] = [];
 
-  constructor(options: PipelineOptions = {}) {
+  constructor(options: PipelineOptions = {}, fixture: FixtureOptions = {}) {
     this.options = { idleTimeoutMs: 10_000, snapshotEveryMs: 5000, ...options };
+    this.log = new MemoryLog({ handOver: fixture.handOver ?? 'revoke-first' });
     this.admin = memoryTransport(this.log, { clientId: 'admin' });
   }
 
@@ -122,7 +162,7 @@ export class PipelineFixture {
 
   async startNode(roles: readonly Role[] = ['parse', 'match', 'aggregate'], transportOptions: Omit<MemoryTransportOptions, 'onError'> = {}): Promise<NodeEntry> {
     const transport = memoryTransport(this.log, { ...transportOptions, onError: (error) => this.errors.push(error) });
-    const node = createNode({ transport, group: 'test', nodeId: `node-${this.nodes.length}`, stages: pipelineStages(roles, this.options), tables: [queriesTable], clock: this.clock });
+    const node = createNode({ transport, group: 'test', nodeId: `node-${this.nodes.length}`, stages: pipelineStages(roles, this.options), tables: [queriesTable], clock: this.clock, logger: recordingLogger(this.logged) });
     const entry = { node, transport, roles };
     this.nodes.push(entry);
     await node.start();
@@ -169,6 +209,11 @@ export class PipelineFixture {
   crash(entry: { node: EventideNode; transport: MemoryTransport }): void {
     entry.node.abandon();
     entry.transport.crash();
+  }
+
+  /** How many logged lines have this message or match it. */
+  loggedCount(message: string | RegExp): number {
+    return this.logged.filter((line) => (typeof message === 'string' ? line.message === message : message.test(line.message))).length;
   }
 
   /** Nodes that have not crashed or stopped. */

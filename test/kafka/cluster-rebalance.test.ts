@@ -10,7 +10,7 @@ import { kafkaTransport } from '../../runtime/kafka/index.ts';
 import type { Transport } from '../../protocols/transport.ts';
 import { pipelineTopics } from '../../pipeline/topics.ts';
 import type { WindowResult } from '../../protocols/result/index.ts';
-import { clusterStatus } from '../../runtime/cli/observe.ts';
+import { clusterStatus } from '../../cli/observe.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
 import { CliCluster, knownEvents, spreadQueries, loadBase, produceRaw, produceTrailing, readResults, registerQueries, until, type CliNode, type LogLine } from '../helpers/cli-cluster.ts';
 import { startKafka, type KafkaTestCluster } from './harness/index.ts';

@@ -98,6 +98,7 @@ test('a seek made in onPartitionsAssigned decides the first delivered offset', a
       for (const tp of partitions) consumer.seek({ ...tp, offset: 5 });
     },
     onPartitionsRevoked: async () => undefined,
+    onPartitionsLost: async () => undefined,
     onBatch: async (batch) => {
       delivered.push(...batch.records.map((r) => r.offset));
       changes.notify();

@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { gzipSync } from 'node:zlib';
-import { PipelineFixture, generateEvents, type NodeEntry } from '../helpers/pipeline-fixture.ts';
+import { HAND_OVERS, PipelineFixture, generateEvents, type NodeEntry } from '../helpers/pipeline-fixture.ts';
+import type { HandOver } from '../../runtime/memory/index.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
 import type { Event } from '../../protocols/event.ts';
 import type { Role } from '../../pipeline/stages.ts';
@@ -50,8 +51,8 @@ function badRecords(): { value: Buffer | null; reasons: string[] }[] {
   ];
 }
 
-async function runWithBadInput(t: import('ava').ExecutionContext, layout: readonly (readonly Role[])[], stage: string): Promise<void> {
-  const fixture = new PipelineFixture({ snapshotEveryMs: 2000 });
+async function runWithBadInput(t: import('ava').ExecutionContext, layout: readonly (readonly Role[])[], stage: string, handOver: HandOver): Promise<void> {
+  const fixture = new PipelineFixture({ snapshotEveryMs: 2000 }, { handOver });
   t.teardown(() => fixture.stop());
   await fixture.createTopics(3, 4);
   await fixture.addQueries(STANDARD_QUERIES);
@@ -92,32 +93,34 @@ async function runWithBadInput(t: import('ava').ExecutionContext, layout: readon
   t.deepEqual(fixture.errors, []);
 }
 
-test('bad raw records become dead letters with their reasons and the good events around them are counted (parse and match fused)', async (t) => {
-  await runWithBadInput(t, [['parse', 'match', 'aggregate']], 'ingest');
-});
+for (const handOver of HAND_OVERS) {
+  test(`${handOver}: bad raw records become dead letters with their reasons and the good events around them are counted (parse and match fused)`, async (t) => {
+    await runWithBadInput(t, [['parse', 'match', 'aggregate']], 'ingest', handOver);
+  });
 
-test('the parse stage on its own dead-letters the same records the same way', async (t) => {
-  await runWithBadInput(t, [['parse'], ['match', 'aggregate']], 'parse');
-});
+  test(`${handOver}: the parse stage on its own dead-letters the same records the same way`, async (t) => {
+    await runWithBadInput(t, [['parse'], ['match', 'aggregate']], 'parse', handOver);
+  });
 
-test('a matched-events record that does not decode, or names no known query, is dead-lettered by aggregate', async (t) => {
-  const fixture = new PipelineFixture({ snapshotEveryMs: 2000 });
-  t.teardown(() => fixture.stop());
-  await fixture.createTopics(3, 4);
-  await fixture.addQueries(STANDARD_QUERIES);
-  await fixture.startNode(['parse', 'match', 'aggregate']);
-  await fixture.admin.producer().send([
-    { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: Buffer.from('{"v":1,"queryId":') },
-    { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: Buffer.from('{"v":2,"queryId":"shop-views"}') },
-  ]);
-  await fixture.produceMatched('no-such-query', [EVENTS[0]!]);
-  const expected = expectedResults(STANDARD_QUERIES, EVENTS);
-  await fixture.produceInRounds(EVENTS, 2);
-  await fixture.publishAll(expected.size);
+  test(`${handOver}: a matched-events record that does not decode, or names no known query, is dead-lettered by aggregate`, async (t) => {
+    const fixture = new PipelineFixture({ snapshotEveryMs: 2000 }, { handOver });
+    t.teardown(() => fixture.stop());
+    await fixture.createTopics(3, 4);
+    await fixture.addQueries(STANDARD_QUERIES);
+    await fixture.startNode(['parse', 'match', 'aggregate']);
+    await fixture.admin.producer().send([
+      { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: Buffer.from('{"v":1,"queryId":') },
+      { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: Buffer.from('{"v":2,"queryId":"shop-views"}') },
+    ]);
+    await fixture.produceMatched('no-such-query', [EVENTS[0]!]);
+    const expected = expectedResults(STANDARD_QUERIES, EVENTS);
+    await fixture.produceInRounds(EVENTS, 2);
+    await fixture.publishAll(expected.size);
 
-  t.deepEqual(compareResults(await fixture.results(), expected), []);
-  const letters = await fixture.deadLetters();
-  t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`).sort(), ['aggregate/malformed-json', 'aggregate/unknown-query', 'aggregate/unsupported-version']);
-  t.true(letters.every((letter) => letter.source.topic === TOPICS.matched));
-  t.deepEqual(fixture.errors, []);
-});
+    t.deepEqual(compareResults(await fixture.results(), expected), []);
+    const letters = await fixture.deadLetters();
+    t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`).sort(), ['aggregate/malformed-json', 'aggregate/unknown-query', 'aggregate/unsupported-version']);
+    t.true(letters.every((letter) => letter.source.topic === TOPICS.matched));
+    t.deepEqual(fixture.errors, []);
+  });
+}

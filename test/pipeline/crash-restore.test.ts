@@ -11,7 +11,8 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import { PipelineFixture, generateEvents, resultKey, type CrashingNode, type NodeEntry } from '../helpers/pipeline-fixture.ts';
+import { HAND_OVERS, PipelineFixture, generateEvents, resultKey, type CrashingNode, type NodeEntry } from '../helpers/pipeline-fixture.ts';
+import type { HandOver } from '../../runtime/memory/index.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
 import type { Role } from '../../pipeline/stages.ts';
 import type { WindowResult } from '../../protocols/result/index.ts';
@@ -31,6 +32,8 @@ const LAYOUTS = {
 } as const satisfies Record<string, readonly (readonly Role[])[]>;
 
 interface Scenario {
+  /** How the memory log hands partitions over (the new owner may not wait for the old one). */
+  readonly handOver: HandOver;
   readonly layout: keyof typeof LAYOUTS;
   /** The role whose node crashes. */
   readonly victim: Role;
@@ -69,7 +72,7 @@ const expectedDeadLetters = (layout: keyof typeof LAYOUTS): string[] =>
 
 /** Runs the pipeline over EVENTS in rounds, crashing as the scenario says, until every expected result is out and nothing more comes. */
 async function runPipeline(scenario: Scenario): Promise<Run> {
-  const fixture = new PipelineFixture({ snapshotEveryMs: 2000, snapshotEveryRecords: 4, tickMs: 1000, idleTimeoutMs: 10_000 });
+  const fixture = new PipelineFixture({ snapshotEveryMs: 2000, snapshotEveryRecords: 4, tickMs: 1000, idleTimeoutMs: 10_000 }, { handOver: scenario.handOver });
   try {
     await fixture.createTopics(3, 4);
     await fixture.addQueries(STANDARD_QUERIES);
@@ -121,12 +124,11 @@ const canonical = (results: readonly WindowResult[]) =>
       values: Object.fromEntries(Object.entries(values).map(([name, value]) => [name, typeof value === 'number' ? Number(value.toFixed(9)) : value])),
     }));
 
-let uninterrupted: Run | undefined;
-async function uninterruptedRun(layout: keyof typeof LAYOUTS): Promise<Run> {
-  if (layout === 'fused' && uninterrupted !== undefined) return uninterrupted;
-  const run = await runPipeline({ layout, victim: 'aggregate', crashes: [], gapMs: 0 });
-  if (layout === 'fused') uninterrupted = run;
-  return run;
+const uninterrupted = new Map<HandOver, Promise<Run>>();
+async function uninterruptedRun(layout: keyof typeof LAYOUTS, handOver: HandOver): Promise<Run> {
+  if (layout !== 'fused') return runPipeline({ handOver, layout, victim: 'aggregate', crashes: [], gapMs: 0 });
+  if (!uninterrupted.has(handOver)) uninterrupted.set(handOver, runPipeline({ handOver, layout, victim: 'aggregate', crashes: [], gapMs: 0 }));
+  return uninterrupted.get(handOver)!;
 }
 
 function checkRun(t: ExecutionContext, run: Run, reference: Run, label: string, layout: keyof typeof LAYOUTS): boolean {
@@ -141,17 +143,8 @@ function checkRun(t: ExecutionContext, run: Run, reference: Run, label: string, 
   return true;
 }
 
-test('an uninterrupted run publishes exactly the expected results', async (t) => {
-  const run = await uninterruptedRun('fused');
-  t.deepEqual(compareResults(run.results, EXPECTED), []);
-  t.is(run.results.length, EXPECTED.size);
-  t.true(run.results.every((result) => result.complete));
-  t.deepEqual(run.deadLetters, expectedDeadLetters('fused'), 'each bad record is dead-lettered once');
-  t.log(`${run.operations.aggregate} write operations in an uninterrupted fused run`);
-});
-
-async function explore(t: ExecutionContext, layout: keyof typeof LAYOUTS, victims: readonly Role[], numRuns: number, gaps: readonly number[]): Promise<void> {
-  const reference = await uninterruptedRun(layout);
+async function explore(t: ExecutionContext, handOver: HandOver, layout: keyof typeof LAYOUTS, victims: readonly Role[], numRuns: number, gaps: readonly number[]): Promise<void> {
+  const reference = await uninterruptedRun(layout, handOver);
   // Crash points range over the victim's writes in an uninterrupted run, and a little past them (no crash at all).
   const scenario = fc.constantFrom(...victims).chain((victim) =>
     fc.record({
@@ -163,9 +156,9 @@ async function explore(t: ExecutionContext, layout: keyof typeof LAYOUTS, victim
   const explored: string[] = [];
   await fc.assert(
     fc.asyncProperty(scenario, async ({ victim, crashes, gapMs }) => {
-      const run = await runPipeline({ layout, victim, crashes, gapMs });
+      const run = await runPipeline({ handOver, layout, victim, crashes, gapMs });
       explored.push(...run.crashedAt.filter((where): where is string => where !== null).map((where) => `${victim}: ${where}`));
-      return checkRun(t, run, reference, `${layout}, ${victim} crashes at write ${crashes.join(' then ')} (+${gapMs} ms)`, layout);
+      return checkRun(t, run, reference, `${handOver}, ${layout}, ${victim} crashes at write ${crashes.join(' then ')} (+${gapMs} ms)`, layout);
     }),
     { numRuns, seed: SEED, endOnFailure: true },
   );
@@ -174,31 +167,43 @@ async function explore(t: ExecutionContext, layout: keyof typeof LAYOUTS, victim
   t.log(`${numRuns} runs, ${explored.length} crashes: ${[...tally].sort().map(([where, count]) => `${count}× ${where}`).join(', ')}`);
 }
 
-test('a fused node killed at any write and replaced loses nothing and publishes nothing twice', async (t) => {
-  await explore(t, 'fused', ['aggregate'], 25, [0, 3000, 60_000]);
-});
+// Every scenario once per hand-over mode: in 'eager', a replacement or survivor may take a partition while its old owner still writes.
+for (const handOver of HAND_OVERS) {
+  test(`${handOver}: an uninterrupted run publishes exactly the expected results`, async (t) => {
+    const run = await uninterruptedRun('fused', handOver);
+    t.deepEqual(compareResults(run.results, EXPECTED), []);
+    t.is(run.results.length, EXPECTED.size);
+    t.true(run.results.every((result) => result.complete));
+    t.deepEqual(run.deadLetters, expectedDeadLetters('fused'), 'each bad record is dead-lettered once');
+    t.log(`${run.operations.aggregate} write operations in an uninterrupted fused run`);
+  });
 
-test('any one of separate parse, match and aggregate nodes killed at any write: the results are exact', async (t) => {
-  await explore(t, 'split', ['parse', 'match', 'aggregate'], 25, [0, 3000]);
-});
+  test(`${handOver}: a fused node killed at any write and replaced loses nothing and publishes nothing twice`, async (t) => {
+    await explore(t, handOver, 'fused', ['aggregate'], 25, [0, 3000, 60_000]);
+  });
 
-test('one of two aggregate nodes killed at any write: the survivor takes its partitions over and the results are exact', async (t) => {
-  await explore(t, 'scaled', ['aggregate'], 15, [0]);
-});
+  test(`${handOver}: any one of separate parse, match and aggregate nodes killed at any write: the results are exact`, async (t) => {
+    await explore(t, handOver, 'split', ['parse', 'match', 'aggregate'], 25, [0, 3000]);
+  });
 
-test('killed inside any publish transaction (before its records, its marker, or its commit), the window is published once', async (t) => {
-  const reference = await uninterruptedRun('fused');
-  // Publications are few next to snapshots and outputs: count only their operations.
-  const publishOperations = reference.publishOperations;
-  const explored: string[] = [];
-  await fc.assert(
-    fc.asyncProperty(fc.array(fc.integer({ min: 1, max: publishOperations }), { minLength: 1, maxLength: 2 }), fc.constantFrom(0, 60_000), async (crashes, gapMs) => {
-      const run = await runPipeline({ layout: 'fused', victim: 'aggregate', crashes, gapMs, within: 'publish' });
-      explored.push(...run.crashedAt.filter((where): where is string => where !== null));
-      return checkRun(t, run, reference, `fused, crash at publish operation ${crashes.join(' then ')} (+${gapMs} ms)`, 'fused');
-    }),
-    { numRuns: 15, seed: SEED, endOnFailure: true },
-  );
-  t.true(explored.length >= 10, `most runs crashed inside a publication (${explored.length})`);
-  t.log(`${publishOperations} publish-transaction operations in an uninterrupted run; ${explored.length} crashes inside publish transactions: ${explored.join(', ')}`);
-});
+  test(`${handOver}: one of two aggregate nodes killed at any write: the survivor takes its partitions over and the results are exact`, async (t) => {
+    await explore(t, handOver, 'scaled', ['aggregate'], 15, [0]);
+  });
+
+  test(`${handOver}: killed inside any publish transaction (before its records, its marker, or its commit), the window is published once`, async (t) => {
+    const reference = await uninterruptedRun('fused', handOver);
+    // Publications are few next to snapshots and outputs: count only their operations.
+    const publishOperations = reference.publishOperations;
+    const explored: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: publishOperations }), { minLength: 1, maxLength: 2 }), fc.constantFrom(0, 60_000), async (crashes, gapMs) => {
+        const run = await runPipeline({ handOver, layout: 'fused', victim: 'aggregate', crashes, gapMs, within: 'publish' });
+        explored.push(...run.crashedAt.filter((where): where is string => where !== null));
+        return checkRun(t, run, reference, `${handOver}, fused, crash at publish operation ${crashes.join(' then ')} (+${gapMs} ms)`, 'fused');
+      }),
+      { numRuns: 15, seed: SEED, endOnFailure: true },
+    );
+    t.true(explored.length >= 10, `most runs crashed inside a publication (${explored.length})`);
+    t.log(`${publishOperations} publish-transaction operations in an uninterrupted run; ${explored.length} crashes inside publish transactions: ${explored.join(', ')}`);
+  });
+}

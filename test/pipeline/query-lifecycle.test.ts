@@ -7,7 +7,8 @@
  * gets them dead-lettered), and the other queries go on untouched.
  */
 import test from 'ava';
-import { PipelineFixture, T0, generateEvents, resultKey } from '../helpers/pipeline-fixture.ts';
+import { HAND_OVERS, PipelineFixture, T0, generateEvents, resultKey } from '../helpers/pipeline-fixture.ts';
+import type { HandOver } from '../../runtime/memory/index.ts';
 import { expectedResults, compareResults, type QuerySpec } from '../helpers/expected-results.ts';
 import type { Event } from '../../protocols/event.ts';
 import type { WindowResult } from '../../protocols/result/index.ts';
@@ -35,8 +36,8 @@ const CONTROL: QuerySpec = {
 
 const of = (results: readonly WindowResult[], queryId: string) => results.filter((result) => result.queryId === queryId);
 
-async function startWith(queries: readonly (QuerySpec & { ttlMs?: number })[]): Promise<PipelineFixture> {
-  const fixture = new PipelineFixture({ snapshotEveryMs: 2000 });
+async function startWith(queries: readonly (QuerySpec & { ttlMs?: number })[], handOver: HandOver): Promise<PipelineFixture> {
+  const fixture = new PipelineFixture({ snapshotEveryMs: 2000 }, { handOver });
   await fixture.createTopics(3, 4);
   await fixture.addQueries(queries.map(({ id, nrql, ttlMs }) => ({ id, nrql, ...(ttlMs === undefined ? {} : { ttlMs }) })));
   await fixture.startNode(['parse', 'match', 'aggregate']);
@@ -82,54 +83,56 @@ async function checkAfterEnd(t: import('ava').ExecutionContext, fixture: Pipelin
   t.deepEqual(fixture.errors, []);
 }
 
-test('a query whose TTL expires publishes its closed windows complete and its open window partial, then aggregates nothing more', async (t) => {
-  const views = pageViews('views-5s');
-  const fixture = await startWith([{ ...views, ttlMs: 5000 }, CONTROL]);
-  t.teardown(() => fixture.stop());
-  const closedBeforeExpiry = of(await fixture.results(), views.id);
-  t.true(closedBeforeExpiry.length > 0 && closedBeforeExpiry.every((result) => result.complete && result.windowStart < LAST_WINDOW), 'windows the watermark passed are out before the TTL');
+for (const handOver of HAND_OVERS) {
+  test(`${handOver}: a query whose TTL expires publishes its closed windows complete and its open window partial, then aggregates nothing more`, async (t) => {
+    const views = pageViews('views-5s');
+    const fixture = await startWith([{ ...views, ttlMs: 5000 }, CONTROL], handOver);
+    t.teardown(() => fixture.stop());
+    const closedBeforeExpiry = of(await fixture.results(), views.id);
+    t.true(closedBeforeExpiry.length > 0 && closedBeforeExpiry.every((result) => result.complete && result.windowStart < LAST_WINDOW), 'windows the watermark passed are out before the TTL');
 
-  await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the expired query to publish its open window');
-  t.true(fixture.clock.now() >= T0 + 5000);
-  checkEndedQuery(t, await fixture.results(), views, false);
+    await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the expired query to publish its open window');
+    t.true(fixture.clock.now() >= T0 + 5000);
+    checkEndedQuery(t, await fixture.results(), views, false);
 
-  await checkAfterEnd(t, fixture, views, 'query-expired');
-});
+    await checkAfterEnd(t, fixture, views, 'query-expired');
+  });
 
-test('a query that expires on the tick that closes its last window publishes that window complete', async (t) => {
-  // The partition goes quiet at T0; the idle timeout (10 s) and the TTL end on the same tick.
-  const views = pageViews('views-10s');
-  const fixture = await startWith([{ ...views, ttlMs: 10_000 }]);
-  t.teardown(() => fixture.stop());
-  await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the last window');
-  await fixture.flushWrites();
-  checkEndedQuery(t, await fixture.results(), views, true);
-});
+  test(`${handOver}: a query that expires on the tick that closes its last window publishes that window complete`, async (t) => {
+    // The partition goes quiet at T0; the idle timeout (10 s) and the TTL end on the same tick.
+    const views = pageViews('views-10s');
+    const fixture = await startWith([{ ...views, ttlMs: 10_000 }], handOver);
+    t.teardown(() => fixture.stop());
+    await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the last window');
+    await fixture.flushWrites();
+    checkEndedQuery(t, await fixture.results(), views, true);
+  });
 
-test('a cancelled query publishes what it holds, marks open windows incomplete, and dead-letters later events', async (t) => {
-  const views = pageViews('views');
-  const fixture = await startWith([views, CONTROL]);
-  t.teardown(() => fixture.stop());
-  await fixture.cancelQuery(views.id);
-  await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the cancelled query to publish its open window', 500);
-  t.true(fixture.clock.now() < T0 + 10_000, 'published on cancellation, not when the window would have closed');
-  checkEndedQuery(t, await fixture.results(), views, false);
+  test(`${handOver}: a cancelled query publishes what it holds, marks open windows incomplete, and dead-letters later events`, async (t) => {
+    const views = pageViews('views');
+    const fixture = await startWith([views, CONTROL], handOver);
+    t.teardown(() => fixture.stop());
+    await fixture.cancelQuery(views.id);
+    await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the cancelled query to publish its open window', 500);
+    t.true(fixture.clock.now() < T0 + 10_000, 'published on cancellation, not when the window would have closed');
+    checkEndedQuery(t, await fixture.results(), views, false);
 
-  await checkAfterEnd(t, fixture, views, 'query-cancelled');
-});
+    await checkAfterEnd(t, fixture, views, 'query-cancelled');
+  });
 
-test('a query renewed before its TTL runs out keeps aggregating and publishes its last window complete', async (t) => {
-  const views = pageViews('views-renewed');
-  const fixture = await startWith([{ ...views, ttlMs: 5000 }]);
-  t.teardown(() => fixture.stop());
-  await fixture.clock.advance(2000);
-  // Renewing writes the query again with a new expiry, as `eventide query renew` does.
-  await fixture.addQueries([{ id: views.id, nrql: views.nrql, ttlMs: 3_600_000 }]);
-  await fixture.settle();
-  await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the last window, closed by the idle timeout');
-  t.true(fixture.clock.now() >= T0 + 10_000, 'it outlived its first TTL');
-  await fixture.flushWrites();
-  const results = await fixture.results();
-  checkEndedQuery(t, results, views, true);
-  t.deepEqual(await fixture.deadLetters(), []);
-});
+  test(`${handOver}: a query renewed before its TTL runs out keeps aggregating and publishes its last window complete`, async (t) => {
+    const views = pageViews('views-renewed');
+    const fixture = await startWith([{ ...views, ttlMs: 5000 }], handOver);
+    t.teardown(() => fixture.stop());
+    await fixture.clock.advance(2000);
+    // Renewing writes the query again with a new expiry, as `eventide query renew` does.
+    await fixture.addQueries([{ id: views.id, nrql: views.nrql, ttlMs: 3_600_000 }]);
+    await fixture.settle();
+    await fixture.advanceUntil(async () => of(await fixture.results(), views.id).some((result) => result.windowStart === LAST_WINDOW), () => 'the last window, closed by the idle timeout');
+    t.true(fixture.clock.now() >= T0 + 10_000, 'it outlived its first TTL');
+    await fixture.flushWrites();
+    const results = await fixture.results();
+    checkEndedQuery(t, results, views, true);
+    t.deepEqual(await fixture.deadLetters(), []);
+  });
+}

@@ -1,8 +1,18 @@
 /**
- * The layering of DESIGN.md, checked on the sources: the runtime's generic
- * part (membership, mailboxes, clock, snapshots, restore, transactions) knows
- * nothing of the query pipeline, actors never reach the runtime or a network,
- * and the package entry exports only the generic runtime.
+ * The layering of DESIGN.md ("Dependencies point one way"), checked on the
+ * sources, with no exception:
+ *
+ * ```
+ * cli/ ──▶ pipeline/ ──▶ index.ts (the runtime's public API), actors/, protocols/
+ *                        runtime/ ──▶ protocols/        actors/ ──▶ protocols/
+ * ```
+ *
+ * The runtime (membership, mailboxes, clock, snapshots, restore,
+ * transactions) knows nothing of the query pipeline, its actors or the CLI;
+ * only the kafka transport imports kafkajs; actors never reach the runtime, a
+ * network or a file; protocols import neither; the pipeline and the CLI use
+ * the runtime only as a library user does, through the package entry, which
+ * exports nothing of the pipeline.
  */
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -59,8 +69,15 @@ function violations(files: readonly string[], forbidden: (statement: ImportState
 
 const within = (target: string, ...folders: string[]): boolean => folders.some((folder) => target === folder || target.startsWith(`${folder}/`));
 
-const TRANSPORTS_AND_CLI = ['runtime/cli', 'runtime/kafka', 'runtime/memory'];
-const genericRuntime = sourcesUnder('runtime', TRANSPORTS_AND_CLI);
+const TRANSPORTS = ['runtime/kafka', 'runtime/memory'];
+const runtime = sourcesUnder('runtime');
+const genericRuntime = sourcesUnder('runtime', TRANSPORTS);
+const APPLICATION = ['pipeline', 'actors', 'cli', 'index.ts'];
+/** Node modules that do I/O: none of them belongs in a pure layer. */
+const IO_MODULES = ['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dgram', 'dns', 'child_process', 'cluster', 'worker_threads'].flatMap((name) => [name, `node:${name}`]);
+
+/** Whether a statement imports another file of the repository (not a package or a node: module). */
+const isLocal = (statement: ImportStatement): boolean => statement.specifier.startsWith('.');
 
 test('the import reader finds static, type-only, re-exported and dynamic imports', (t) => {
   const source = [
@@ -81,20 +98,30 @@ test('the import reader finds static, type-only, re-exported and dynamic imports
   ]);
 });
 
-test('the generic runtime imports nothing of the query pipeline or its actors', (t) => {
+test('the layers are found where DESIGN.md puts them, and the CLI is no longer inside the runtime', (t) => {
   t.true(genericRuntime.includes('runtime/partition-host.ts') && genericRuntime.includes('runtime/node.ts'), 'the generic part is found');
-  t.false(genericRuntime.some((file) => within(file, ...TRANSPORTS_AND_CLI)));
+  t.false(genericRuntime.some((file) => within(file, ...TRANSPORTS)));
+  t.true(sourcesUnder('cli').includes('cli/main.ts'));
+  t.true(sourcesUnder('pipeline').includes('pipeline/stages.ts'));
+  t.false(runtime.some((file) => within(file, 'runtime/cli')));
+});
+
+test('the generic runtime imports nothing of the query pipeline or its actors', (t) => {
   t.deepEqual(violations(genericRuntime, (statement) => within(statement.target, 'pipeline', 'actors')), []);
 });
 
-test('the generic runtime reaches Kafka and the in-process log only through the transport contract', (t) => {
-  t.deepEqual(violations(genericRuntime, (statement) => statement.target === 'kafkajs' || within(statement.target, ...TRANSPORTS_AND_CLI)), []);
+test('nothing in the runtime, transports included, imports the pipeline, the actors, the CLI or the package entry', (t) => {
+  t.deepEqual(violations(runtime, (statement) => within(statement.target, ...APPLICATION)), []);
 });
 
-test('only the kafka transport imports kafkajs (the CLI may name its config types)', (t) => {
-  const library = ['actors', 'protocols', 'pipeline', 'runtime'].flatMap((folder) => sourcesUnder(folder, ['runtime/kafka', 'runtime/cli']));
-  t.deepEqual(violations([...library, 'index.ts'], (statement) => statement.target === 'kafkajs'), []);
-  t.deepEqual(violations(sourcesUnder('runtime/cli'), (statement) => statement.target === 'kafkajs' && !statement.typeOnly), []);
+test('the generic runtime reaches Kafka and the in-process log only through the transport contract', (t) => {
+  t.deepEqual(violations(genericRuntime, (statement) => statement.target === 'kafkajs' || within(statement.target, ...TRANSPORTS, 'runtime/cli')), []);
+});
+
+test('only the kafka transport imports kafkajs, not even its types elsewhere', (t) => {
+  const everywhere = ['actors', 'protocols', 'pipeline', 'runtime', 'cli'].flatMap((folder) => sourcesUnder(folder, ['runtime/kafka']));
+  t.true(everywhere.includes('cli/connection.ts'));
+  t.deepEqual(violations([...everywhere, 'index.ts'], (statement) => statement.target === 'kafkajs'), []);
 });
 
 test('actors import no network, no kafkajs and nothing of the runtime but the stage contract, as types', (t) => {
@@ -108,6 +135,12 @@ test('actors import no network, no kafkajs and nothing of the runtime but the st
   t.deepEqual(violations(actors, forbidden), []);
 });
 
+test('actors import only actors/, protocols/ and xstate: never the runtime (not even as types), a network, a file or a process', (t) => {
+  const forbidden = (statement: ImportStatement): boolean =>
+    isLocal(statement) ? !within(statement.target, 'actors', 'protocols') : statement.target !== 'xstate';
+  t.deepEqual(violations(sourcesUnder('actors'), forbidden), []);
+});
+
 test('parse and match take the stage contract from protocols/, not from the runtime', (t) => {
   t.deepEqual(violations(['actors/parse.ts', 'actors/match.ts'], (statement) => within(statement.target, 'runtime')), []);
 });
@@ -116,8 +149,24 @@ test('protocols import neither the runtime nor the actors', (t) => {
   t.deepEqual(violations(sourcesUnder('protocols'), (statement) => within(statement.target, 'runtime', 'actors', 'pipeline') || statement.target === 'kafkajs'), []);
 });
 
+test('protocols import only protocols/ and do no I/O', (t) => {
+  const forbidden = (statement: ImportStatement): boolean =>
+    isLocal(statement) ? !within(statement.target, 'protocols') : statement.target === 'kafkajs' || IO_MODULES.includes(statement.target);
+  t.deepEqual(violations(sourcesUnder('protocols'), forbidden), []);
+});
+
+test('the pipeline uses the runtime only through the package entry, as a library user does, and knows nothing of the CLI', (t) => {
+  const forbidden = (statement: ImportStatement): boolean => isLocal(statement) && !within(statement.target, 'pipeline', 'actors', 'protocols', 'index.ts');
+  t.deepEqual(violations(sourcesUnder('pipeline'), forbidden), []);
+});
+
+test('the CLI uses the pipeline, the protocols and the runtime\'s public API, never the runtime\'s internals or the actors directly', (t) => {
+  const forbidden = (statement: ImportStatement): boolean => isLocal(statement) && !within(statement.target, 'cli', 'pipeline', 'protocols', 'index.ts');
+  t.deepEqual(violations(sourcesUnder('cli'), forbidden), []);
+});
+
 test('the package entry exports the generic runtime and its transports, never the query pipeline', (t) => {
   const entry = importsOf('index.ts', readFileSync(join(root, 'index.ts'), 'utf8'));
   t.true(entry.some((statement) => statement.target === 'runtime/stage.ts'));
-  t.deepEqual(entry.filter((statement) => within(statement.target, 'pipeline', 'actors', 'runtime/cli')).map((statement) => statement.specifier), []);
+  t.deepEqual(entry.filter((statement) => within(statement.target, 'pipeline', 'actors', 'runtime/cli', 'cli')).map((statement) => statement.specifier), []);
 });

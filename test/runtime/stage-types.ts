@@ -37,6 +37,12 @@ const clickMachine = setup({
 // A machine that fits: its value type flows to the stage's definition.
 export const fits: StageDefinition<Click> = defineStage({ name: 'clicks', input: { topic: 'clicks', decode: decodeClick }, machine: clickMachine });
 
+// A stage declares the topics it writes, read-only lists included.
+const written = ['seen'] as const;
+export const declaresOutputs: StageDefinition<Click> = defineStage({ name: 'clicks', input: { topic: 'clicks', decode: decodeClick }, machine: clickMachine, outputs: written });
+// @ts-expect-error outputs are topic names
+export const outputsAreNames = defineStage({ name: 'clicks', input: { topic: 'clicks', decode: decodeClick }, machine: clickMachine, outputs: [{ topic: 'seen' }] });
+
 // decode must return what the machine's batches carry.
 // @ts-expect-error decode returns a number, the machine expects Click
 defineStage({ name: 'clicks', input: { topic: 'clicks', decode: () => 42 }, machine: clickMachine });

@@ -9,11 +9,27 @@ export interface ContractCluster {
   readonly second: () => Transport;
   /** A topic name no other test uses. */
   readonly topic: (base: string) => string;
+  /**
+   * Removes a live member from its group as the coordinator does when its
+   * session expires (Kafka: a LeaveGroup sent on its behalf; memory:
+   * `ConsumerGroup.expel`). The member is not told; it finds out as a real one would.
+   */
+  readonly expel: (groupId: string, memberId: string) => Promise<void>;
   /** Closes every transport the setup handed out and frees the cluster. */
   readonly teardown: () => Promise<void>;
 }
 
 export type ContractSetup = () => Promise<ContractCluster>;
+
+/** What a transport promises beyond the common contract, so the suite checks that too. */
+export interface ContractTraits {
+  /**
+   * `'eager'`: a moved partition reaches its new owner without waiting for
+   * its old owner's revocation callback (kafkajs, the memory log's eager
+   * mode); `'revoke-first'`: only once that callback returned.
+   */
+  readonly handOver: 'eager' | 'revoke-first';
+}
 
 /** Registers one contract test: a fresh cluster, the body, then the teardown whatever happened. */
 export type ContractTest = (title: string, body: (t: ExecutionContext, cluster: ContractCluster) => Promise<void>) => void;

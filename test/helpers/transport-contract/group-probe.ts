@@ -14,7 +14,8 @@ export const key = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`
 /** What one member was told, in order. */
 export type ProbeEvent =
   | { readonly kind: 'assigned'; readonly partitions: readonly TopicPartition[]; readonly generation: number }
-  | { readonly kind: 'revoked'; readonly partitions: readonly TopicPartition[] };
+  | { readonly kind: 'revoked'; readonly partitions: readonly TopicPartition[] }
+  | { readonly kind: 'lost'; readonly partitions: readonly TopicPartition[] };
 
 /**
  * A group member that records everything its handlers are told, so a test
@@ -26,13 +27,22 @@ export class GroupProbe {
   readonly events: ProbeEvent[] = [];
   readonly records: ConsumedRecord[] = [];
   readonly batches: ConsumedBatch[] = [];
-  /** Partitions between their assignment and revocation callbacks. */
+  /** Partitions between their assignment and their revocation or loss callbacks. */
   readonly owned = new Set<string>();
   readonly #changes: Changes;
 
-  constructor(transport: Transport, options: GroupConsumerOptions, changes: Changes) {
+  readonly #beforeRevocation: (partitions: readonly TopicPartition[]) => Promise<void>;
+
+  /** `beforeRevocation` runs at the start of each revocation callback (to hold it open, for example). */
+  constructor(
+    transport: Transport,
+    options: GroupConsumerOptions,
+    changes: Changes,
+    beforeRevocation: (partitions: readonly TopicPartition[]) => Promise<void> = async () => {},
+  ) {
     this.consumer = transport.consumer(options);
     this.#changes = changes;
+    this.#beforeRevocation = beforeRevocation;
   }
 
   /** Connects and joins the group for these topics. */
@@ -49,7 +59,13 @@ export class GroupProbe {
         this.#changes.notify();
       },
       onPartitionsRevoked: async (partitions) => {
+        await this.#beforeRevocation(partitions);
         this.events.push({ kind: 'revoked', partitions });
+        for (const tp of partitions) this.owned.delete(key(tp));
+        this.#changes.notify();
+      },
+      onPartitionsLost: async (partitions) => {
+        this.events.push({ kind: 'lost', partitions });
         for (const tp of partitions) this.owned.delete(key(tp));
         this.#changes.notify();
       },
@@ -68,6 +84,10 @@ export class GroupProbe {
 
   revokedPartitions(): string[] {
     return this.events.flatMap((event) => (event.kind === 'revoked' ? event.partitions.map(key) : []));
+  }
+
+  lostPartitions(): string[] {
+    return this.events.flatMap((event) => (event.kind === 'lost' ? event.partitions.map(key) : []));
   }
 
   /** Delivered offsets of one partition, in delivery order. */

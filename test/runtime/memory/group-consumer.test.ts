@@ -5,7 +5,7 @@ import { MemoryCluster, Journal, bytes, text } from './memory-cluster.ts';
 
 const values = (n: number, prefix = 'v') => Array.from({ length: n }, (_, i) => ({ topic: 'in', partition: 0, value: bytes(`${prefix}${i}`) }));
 
-test('a partition is revoked from its old owner before its new owner is told', async (t) => {
+test('revoke-first (the default): a partition is revoked from its old owner before its new owner is told', async (t) => {
   const cluster = new MemoryCluster();
   const [a, b] = [cluster.node(), cluster.node()];
   await a.admin().createTopics([{ name: 'in', partitions: 4 }]);
@@ -20,6 +20,28 @@ test('a partition is revoked from its old owner before its new owner is told', a
     t.true(revokedAt >= 0 && revokedAt < assignedAt, `${partition}: ${journal.entries.join('; ')}`);
   }
   t.is(journal.owned.get('a')!.size, 2, 'the first member keeps what balance allows');
+  await cluster.close();
+});
+
+test('eager: a partition goes to its new owner without waiting for its old owner to revoke it', async (t) => {
+  const cluster = new MemoryCluster({ handOver: 'eager' });
+  const [a, b] = [cluster.node(), cluster.node()];
+  await a.admin().createTopics([{ name: 'in', partitions: 4 }]);
+  const journal = new Journal(cluster.changes);
+  await a.consumer({ groupId: 'g' }).run(['in'], journal.handlers('a', {
+    // Holds the revocation open until the new owner has its partitions: this would never end if the group waited.
+    onPartitionsRevoked: () => cluster.changes.until(() => journal.owned.get('b')!.size === 2, 'b to be assigned during the revocation'),
+  }));
+  await b.consumer({ groupId: 'g' }).run(['in'], journal.handlers('b'));
+  const moved = [...journal.owned.get('b')!];
+  t.is(moved.length, 2);
+  for (const partition of moved) {
+    const assignedAt = journal.entries.findIndex((entry) => entry.startsWith(`b assigned ${partition}`));
+    const revokedAt = journal.entries.indexOf(`a revoked ${partition}`);
+    t.true(assignedAt >= 0 && assignedAt < revokedAt, `${partition}: ${journal.entries.join('; ')}`);
+  }
+  t.is(journal.owned.get('a')!.size, 2, 'the first member keeps what balance allows');
+  t.deepEqual((await a.admin().describeGroup('g')).members.map((m) => m.assignment.length), [2, 2], 'the group shows the new owners at once');
   await cluster.close();
 });
 
@@ -121,19 +143,44 @@ test('a topic created after members subscribed to it is assigned to them', async
   await cluster.close();
 });
 
-test('a member crashing during its revocation callback does not stall the group', async (t) => {
-  const cluster = new MemoryCluster();
-  const [a, b] = [cluster.node(), cluster.node()];
-  await a.admin().createTopics([{ name: 'in', partitions: 2 }]);
-  const journal = new Journal(cluster.changes);
-  await a.consumer({ groupId: 'g' }).run(['in'], journal.handlers('a', {
-    onPartitionsRevoked: async () => {
-      a.crash();
-      await new Promise(() => {}); // hangs forever, like a dead process
-    },
-  }));
-  await b.consumer({ groupId: 'g' }).run(['in'], journal.handlers('b'));
-  await cluster.changes.until(() => journal.owned.get('b')!.size === 2, 'b to own both partitions');
-  t.is((await b.admin().describeGroup('g')).members.length, 1);
-  await cluster.close();
-});
+for (const handOver of ['revoke-first', 'eager'] as const) {
+  test(`${handOver}: a member crashing during its revocation callback does not stall the group`, async (t) => {
+    const cluster = new MemoryCluster({ handOver });
+    const [a, b] = [cluster.node(), cluster.node()];
+    await a.admin().createTopics([{ name: 'in', partitions: 2 }]);
+    const journal = new Journal(cluster.changes);
+    await a.consumer({ groupId: 'g' }).run(['in'], journal.handlers('a', {
+      onPartitionsRevoked: async () => {
+        a.crash();
+        await new Promise(() => {}); // hangs forever, like a dead process
+      },
+    }));
+    await b.consumer({ groupId: 'g' }).run(['in'], journal.handlers('b'));
+    await cluster.changes.until(() => journal.owned.get('b')!.size === 2, 'b to own both partitions');
+    t.is((await b.admin().describeGroup('g')).members.length, 1);
+    await cluster.close();
+  });
+
+  test(`${handOver}: an expelled member loses its partitions at once and rejoins under a new member id`, async (t) => {
+    const cluster = new MemoryCluster({ handOver });
+    const [a, b] = [cluster.node(), cluster.node()];
+    await a.admin().createTopics([{ name: 'in', partitions: 2 }]);
+    const journal = new Journal(cluster.changes);
+    await a.consumer({ groupId: 'g' }).run(['in'], journal.handlers('a'));
+    const consumerB = b.consumer({ groupId: 'g' });
+    await consumerB.run(['in'], journal.handlers('b'));
+    const before = (await a.admin().describeGroup('g')).members.map((m) => m.memberId);
+    const expelledId = before.find((id) => id.startsWith(`${b.clientId}-`))!;
+    const bHad = [...journal.owned.get('b')!];
+
+    t.true(cluster.log.group('g').expel(expelledId));
+    t.false(cluster.log.group('g').expel(expelledId), 'an expelled member id is gone');
+    await cluster.changes.until(() => journal.owned.get('b')!.size === 1 && journal.owned.get('a')!.size === 1 && journal.entries.some((e) => e.startsWith('b lost')), 'b to lose and rejoin');
+    t.deepEqual(journal.entries.filter((e) => e.startsWith('b lost')), bHad.map((p) => `b lost ${p}`));
+    t.false(journal.entries.some((e) => e.startsWith('b revoked')));
+    const after = (await a.admin().describeGroup('g')).members.map((m) => m.memberId);
+    t.is(after.length, 2);
+    t.false(after.includes(expelledId), `rejoined under a new id: ${after.join(', ')}`);
+    await cluster.close();
+  });
+}

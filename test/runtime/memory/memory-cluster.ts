@@ -1,13 +1,17 @@
 import type { ConsumedRecord, GroupConsumerHandlers, TopicPartition } from '../../../protocols/transport.ts';
-import { MemoryLog, memoryTransport, type HandlerErrorContext, type MemoryTransport, type MemoryTransportOptions } from '../../../runtime/memory/index.ts';
+import { MemoryLog, memoryTransport, type MemoryLogOptions, type HandlerErrorContext, type MemoryTransport, type MemoryTransportOptions } from '../../../runtime/memory/index.ts';
 import { Changes } from '../../helpers/transport-contract/waiting.ts';
 
 /** A memory cluster for memory-only tests: one log, nodes on demand, errors collected. */
 export class MemoryCluster {
-  readonly log = new MemoryLog();
+  readonly log: MemoryLog;
   readonly nodes: MemoryTransport[] = [];
   readonly errors: { error: unknown; context: HandlerErrorContext }[] = [];
   readonly changes = new Changes();
+
+  constructor(options: MemoryLogOptions = {}) {
+    this.log = new MemoryLog(options);
+  }
 
   node(options: Omit<MemoryTransportOptions, 'onError'> = {}): MemoryTransport {
     const transport = memoryTransport(this.log, {
@@ -55,6 +59,12 @@ export class Journal {
       onPartitionsRevoked: async (partitions) => {
         await overrides.onPartitionsRevoked?.(partitions);
         this.entries.push(...partitions.map((tp) => `${member} revoked ${key(tp)}`));
+        for (const tp of partitions) this.owned.get(member)!.delete(key(tp));
+        this.#changes.notify();
+      },
+      onPartitionsLost: async (partitions) => {
+        await overrides.onPartitionsLost?.(partitions);
+        this.entries.push(...partitions.map((tp) => `${member} lost ${key(tp)}`));
         for (const tp of partitions) this.owned.get(member)!.delete(key(tp));
         this.#changes.notify();
       },

@@ -2,10 +2,11 @@
  * `eventide results` and `eventide status`: what the cluster published and
  * how it is doing, read from Kafka as any client would.
  */
-import type { Transport } from '../../protocols/transport.ts';
-import { decodeWindowResult, type WindowResult } from '../../protocols/result/index.ts';
-import { SnapshotLogReader } from '../../protocols/snapshot/index.ts';
-import { TOPICS } from '../../pipeline/topics.ts';
+import type { Transport } from '../protocols/transport.ts';
+import { decodeWindowResult, type WindowResult } from '../protocols/result/index.ts';
+import { SnapshotLogReader } from '../protocols/snapshot/index.ts';
+import { TOPICS, type PipelineTopicNames } from '../pipeline/topics.ts';
+import { aggregateStage, ingestStage, matchStage, parseStage } from '../pipeline/stages.ts';
 
 export function formatResult(result: WindowResult): string {
   const window = `${new Date(result.windowStart).toISOString()} +${(result.windowEnd - result.windowStart) / 1000}s`;
@@ -15,9 +16,9 @@ export function formatResult(result: WindowResult): string {
 }
 
 /** Prints every result (of one query if given); with `follow`, keeps printing new ones until stopped. */
-export async function printResults(transport: Transport, options: { follow: boolean; queryId?: string; write: (line: string) => void }): Promise<() => Promise<void>> {
+export async function printResults(transport: Transport, options: { follow: boolean; queryId?: string; write: (line: string) => void; topics?: PipelineTopicNames }): Promise<() => Promise<void>> {
   const reader = transport.reader();
-  const follower = await reader.follow(TOPICS.results, {
+  const follower = await reader.follow((options.topics ?? TOPICS).results, {
     onRecords: (records) => {
       for (const record of records) {
         if (record.value === null) continue;
@@ -46,15 +47,18 @@ export interface ClusterStatus {
   readonly partitions: PartitionStatus[];
 }
 
-const STAGE_INPUTS: Readonly<Record<string, string>> = { ingest: TOPICS.raw, parse: TOPICS.raw, match: TOPICS.parsed, aggregate: TOPICS.matched };
+/** Each stage a node may run, by name, with the topic it consumes: read from the stages themselves. */
+const stageInputs = (topics: PipelineTopicNames): [string, string][] =>
+  [ingestStage({ topics }), parseStage({ topics }), matchStage({ topics }), aggregateStage({ topics })].map((stage) => [stage.name, stage.input.topic]);
 
-export async function clusterStatus(transport: Transport, group: string, now: number): Promise<ClusterStatus> {
+/** Every stage group of the pipeline under `group`: its members, what each owns, committed offsets, lag, snapshot ages. */
+export async function clusterStatus(transport: Transport, group: string, now: number, topics: PipelineTopicNames = TOPICS): Promise<ClusterStatus> {
   const admin = transport.admin();
   const reader = transport.reader();
   const nodes = new Map<string, { metadata: Record<string, string>; stages: string[] }>();
   const partitions: PartitionStatus[] = [];
-  const snapshotTimes = await newestSnapshotTimes(transport);
-  for (const [stage, topic] of Object.entries(STAGE_INPUTS)) {
+  const snapshotTimes = await newestSnapshotTimes(transport, topics.snapshots);
+  for (const [stage, topic] of stageInputs(topics)) {
     const groupId = `${group}.${stage}`;
     const description = await admin.describeGroup(groupId);
     if (description.members.length === 0 && stage !== 'aggregate' && stage !== 'ingest') continue;
@@ -104,15 +108,15 @@ async function recordsBetween(transport: Transport, topic: string, partition: nu
   return records;
 }
 
-async function newestSnapshotTimes(transport: Transport): Promise<Map<number, number>> {
+async function newestSnapshotTimes(transport: Transport, topic: string): Promise<Map<number, number>> {
   const reader = transport.reader();
   const times = new Map<number, number>();
-  const [start, end] = await Promise.all([reader.startOffsets(TOPICS.snapshots), reader.endOffsets(TOPICS.snapshots, 'read_committed')]);
+  const [start, end] = await Promise.all([reader.startOffsets(topic), reader.endOffsets(topic, 'read_committed')]);
   for (const [partition, until] of end) {
     const from = start.get(partition) ?? 0;
     if (until <= from) continue;
     const log = new SnapshotLogReader({ stage: 'aggregate' });
-    for await (const chunk of reader.read({ topic: TOPICS.snapshots, partition, offset: from }, until)) for (const record of chunk) log.add(record);
+    for await (const chunk of reader.read({ topic, partition, offset: from }, until)) for (const record of chunk) log.add(record);
     const latest = log.latest();
     if (latest !== null) times.set(partition, latest.meta.takenAt);
   }

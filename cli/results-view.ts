@@ -2,7 +2,7 @@
  * The demo's live view of results: the newest window of each query, one line
  * per facet, redrawn in place on a terminal and printed as lines otherwise.
  */
-import type { WindowResult } from '../../protocols/result/index.ts';
+import type { WindowResult } from '../protocols/result/index.ts';
 
 const formatValue = (value: number | null): string => (value === null ? '—' : Number.isInteger(value) ? String(value) : value.toFixed(3));
 

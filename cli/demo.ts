@@ -4,20 +4,16 @@
  * view of the results.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConsumedRecord } from '../../protocols/transport.ts';
-import { decodeEventBatch } from '../../protocols/event-batch/index.ts';
-import { encodeQueryRecord } from '../../protocols/query-record/index.ts';
-import { decodeWindowResult } from '../../protocols/result/index.ts';
-import { parseQuery } from '../../protocols/nrql/index.ts';
-import { MemoryLog, memoryTransport } from '../memory/index.ts';
-import { systemClock } from '../clock.ts';
-import { createNode } from '../node.ts';
-import { defineStage } from '../stage.ts';
-import { pipelineStages, queriesTable } from '../../pipeline/stages.ts';
-import { pipelineTopics, TOPICS } from '../../pipeline/topics.ts';
-import { LoadGenerator } from '../../pipeline/load-generator.ts';
+import type { ConsumedRecord } from '../protocols/transport.ts';
+import { decodeEventBatch } from '../protocols/event-batch/index.ts';
+import { encodeQueryRecord } from '../protocols/query-record/index.ts';
+import { decodeWindowResult } from '../protocols/result/index.ts';
+import { parseQuery } from '../protocols/nrql/index.ts';
+import { createNode, defineStage, MemoryLog, memoryTransport, systemClock, type Logger } from '../index.ts';
+import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
+import { pipelineGroup, pipelineTopicNames, pipelineTopics } from '../pipeline/topics.ts';
+import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { ResultsView } from './results-view.ts';
-import type { Logger } from '../logger.ts';
 
 export interface DemoOptions {
   /** Seconds to run; run until interrupted when absent. */
@@ -25,6 +21,8 @@ export interface DemoOptions {
   /** Events per second. */
   readonly rate: number;
   readonly partitions: number;
+  /** Put before every topic name and the group, as `--topic-prefix` does. @default '' */
+  readonly topicPrefix?: string;
   readonly logger: Logger;
   readonly out: NodeJS.WriteStream;
 }
@@ -47,20 +45,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { logger, out } = options;
   const log = new MemoryLog();
   const transport = memoryTransport(log, { clientId: 'demo', onError: (error, context) => logger.error({ err: String(error), ...context }, 'transport handler failed') });
-  await transport.admin().createTopics(pipelineTopics({ partitions: options.partitions }));
+  const naming = { prefix: options.topicPrefix ?? '' };
+  const topics = pipelineTopicNames(naming);
+  await transport.admin().createTopics(pipelineTopics({ ...naming, partitions: options.partitions }));
 
   const now = systemClock.now();
   await transport.producer().send(
     DEMO_QUERIES.map((nrql, i) => {
       parseQuery(nrql);
       const id = `demo-${i + 1}`;
-      return { topic: TOPICS.queries, partition: 0, key: id, value: encodeQueryRecord({ v: 1, id, nrql, createdAt: now, expiresAt: now + 3_600_000 }) };
+      return { topic: topics.queries, partition: 0, key: id, value: encodeQueryRecord({ v: 1, id, nrql, createdAt: now, expiresAt: now + 3_600_000 }) };
     }),
   );
 
   // Count parsed events where the pipeline decodes them: wrap the fused stage's decode.
   let eventsProcessed = 0;
-  const stages = pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 2000, idleTimeoutMs: 5000 }).map((stage) =>
+  const pipeline = { topics, snapshotEveryMs: 2000, idleTimeoutMs: 5000 };
+  const stages = pipelineStages(['parse', 'match', 'aggregate'], pipeline).map((stage) =>
     stage.name !== 'ingest'
       ? stage
       : defineStage({
@@ -75,14 +76,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           },
         }),
   );
-  const node = createNode({ transport, group: 'demo', nodeId: `demo-${randomUUID().slice(0, 8)}`, stages, tables: [queriesTable], logger });
+  const node = createNode({ transport, group: pipelineGroup('demo', naming), nodeId: `demo-${randomUUID().slice(0, 8)}`, stages, tables: pipelineTables(pipeline), logger });
   await node.start();
 
   const view = new ResultsView();
   const reader = transport.reader();
-  const follower = await reader.follow(TOPICS.results, { onRecords: (records) => records.forEach((record) => view.add(decodeWindowResult(record.value!))) });
+  const follower = await reader.follow(topics.results, { onRecords: (records) => records.forEach((record) => view.add(decodeWindowResult(record.value!))) });
   let deadLetters = 0;
-  const deadLetterFollower = await reader.follow(TOPICS.deadletter, { onRecords: (records) => void (deadLetters += records.length) });
+  const deadLetterFollower = await reader.follow(topics.deadletter, { onRecords: (records) => void (deadLetters += records.length) });
 
   const generator = new LoadGenerator();
   const producer = transport.producer();
@@ -95,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const batch = generator.batch(systemClock.now());
       eventsProduced += batch.events;
       partition = (partition + 1) % options.partitions;
-      return { topic: TOPICS.raw, partition, value: batch.value };
+      return { topic: topics.raw, partition, value: batch.value };
     });
     void producer.send(records);
   });

@@ -2,15 +2,14 @@
  * The `eventide` command line.
  */
 import { hostname } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
-import { isEventideError, QuerySyntaxError } from '../../protocols/errors.ts';
-import { ROLES, type Role } from '../../pipeline/stages.ts';
-import { TOPICS } from '../../pipeline/topics.ts';
-import { LoadGenerator } from '../../pipeline/load-generator.ts';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isEventideError, QuerySyntaxError, TopicConfigError } from '../protocols/errors.ts';
+import { ROLES, type Role } from '../pipeline/stages.ts';
+import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type LogLevel } from './logging.ts';
-import { connect, resolveConnection, withConnectionFlags, type ConnectionFlags } from './connection.ts';
-import { checkTopics, createTopics } from './topics.ts';
+import { connect, resolveConnection, withConnectionFlags, type Connection, type ConnectionFlags } from './connection.ts';
+import { checkTopics, createTopics, deleteTopics } from './topics.ts';
 import { addQuery, cancelQuery, listQueries, parseDuration, renewQuery } from './queries.ts';
 import { clusterStatus, printResults } from './observe.ts';
 import { runNodeCommand } from './node-command.ts';
@@ -23,7 +22,17 @@ const positiveInteger = (value: string): number => {
 
 const program = new Command('eventide')
   .description('An actor-model stream-processing runtime for Apache Kafka')
+  .addOption(
+    new Option(
+      '--topic-prefix <prefix>',
+      'put before every topic name of the pipeline (tenant-a. makes tenant-a.events.raw, tenant-a.results...) and before the group, so two pipelines share a cluster without sharing topics, consumer groups or transactional ids; every command of one pipeline needs the same prefix',
+    ).env('EVENTIDE_TOPIC_PREFIX'),
+  )
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError();
+
+/** A command's own options with the program's (`--topic-prefix`). */
+const withGlobals = <T>(command: Command): T => command.optsWithGlobals<T & object>();
 
 program
   .command('demo')
@@ -32,11 +41,13 @@ program
   .option('--rate <events>', 'events per second', positiveInteger, 20_000)
   .option('--partitions <n>', 'partitions per topic', positiveInteger, 4)
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'warn')
-  .action(async (options: { duration?: number; rate: number; partitions: number; logLevel: LogLevel }) => {
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<{ duration?: number; rate: number; partitions: number; logLevel: LogLevel; topicPrefix?: string }>(command);
     const summary = await runDemo({
       ...(options.duration === undefined ? {} : { durationSeconds: options.duration }),
       rate: options.rate,
       partitions: options.partitions,
+      ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
       logger: createLogger(options.logLevel),
       out: process.stdout,
     });
@@ -63,11 +74,11 @@ const roles = (value: string): Role[] => {
 const write = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** Runs a cluster command with a transport, closing it afterwards. */
-async function withCluster<T>(flags: ConnectionFlags, run: (transport: ReturnType<typeof connect>, group: string) => Promise<T>): Promise<T> {
+async function withCluster<T>(flags: ConnectionFlags, run: (transport: ReturnType<typeof connect>, connection: Connection) => Promise<T>): Promise<T> {
   const connection = resolveConnection(flags);
   const transport = connect(connection, 'eventide-cli');
   try {
-    return await run(transport, connection.group);
+    return await run(transport, connection);
   } finally {
     await transport.close();
   }
@@ -82,7 +93,8 @@ withConnectionFlags(program.command('node'))
   .option('--idle-timeout <duration>', 'wall-clock quiet time after which a source stops holding the watermark back and a quiet partition closes its windows (keep it above --session-timeout)', '60s')
   .option('--session-timeout <duration>', 'how soon the group notices a node that died', '30s')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
-  .action(async (options: ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; logLevel: LogLevel }) => {
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; logLevel: LogLevel }>(command);
     await runNodeCommand({
       connection: resolveConnection(options),
       roles: options.roles,
@@ -96,44 +108,71 @@ withConnectionFlags(program.command('node'))
     });
   });
 
-const topics = program.command('topics').description('create or verify the pipeline\'s topics');
-for (const verb of ['create', 'check'] as const) {
-  withConnectionFlags(topics.command(verb))
-    .description(verb === 'create' ? 'create every topic that is missing, with the right partitions and configs' : 'report every topic that is missing or misconfigured')
-    .option('--partitions <n>', 'partitions of the event topics (default 6)', positiveInteger)
-    .option('--matched-partitions <n>', 'partitions of events.matched and snapshots', positiveInteger)
-    .option('--replication-factor <n>', 'replication factor', positiveInteger)
-    .action(async (options: ConnectionFlags & { partitions?: number; matchedPartitions?: number; replicationFactor?: number }) => {
-      const layout = {
+const topics = program.command('topics').description('create, verify or delete the pipeline\'s topics');
+withConnectionFlags(topics.command('create'))
+  .description('create every topic that is missing: events.raw, events.parsed and results with --partitions, events.matched and snapshots with --matched-partitions, queries and deadletter with 1; then check them all')
+  .option('--partitions <n>', 'partitions of events.raw, events.parsed and results (default 6)', positiveInteger)
+  .option('--matched-partitions <n>', 'partitions of events.matched and snapshots (default: --partitions)', positiveInteger)
+  .option('--replication-factor <n>', 'replication factor of every topic (default: the broker\'s)', positiveInteger)
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { partitions?: number; matchedPartitions?: number; replicationFactor?: number }>(command);
+    const problems = await withCluster(options, async (transport, connection) => {
+      const { created, problems } = await createTopics(transport.admin(), {
+        prefix: connection.topicPrefix,
         ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
         ...(options.matchedPartitions === undefined ? {} : { matchedPartitions: options.matchedPartitions }),
         ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
-      };
-      const problems = await withCluster(options, async (transport) => {
-        if (verb === 'check') return checkTopics(transport.admin(), layout);
-        const { created, problems } = await createTopics(transport.admin(), layout);
-        write(created.length === 0 ? 'every topic exists already' : `created: ${created.join(', ')}`);
-        return problems;
       });
-      for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
-      if (problems.length > 0) process.exit(1);
-      if (verb === 'check') write('topics ok');
+      write(created.length === 0 ? 'every topic exists already' : `created: ${created.join(', ')}`);
+      return problems;
     });
-}
+    for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
+    if (problems.length > 0) process.exit(1);
+  });
+withConnectionFlags(topics.command('check'))
+  .description('report every topic that is missing or misconfigured: snapshots must have the partitions of events.matched, retention must delete old segments, and the partition counts given here must match (without them, any count passes)')
+  .option('--partitions <n>', 'check that events.raw, events.parsed and results have n partitions (and events.matched and snapshots, unless --matched-partitions)', positiveInteger)
+  .option('--matched-partitions <n>', 'check that events.matched and snapshots have n partitions', positiveInteger)
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { partitions?: number; matchedPartitions?: number }>(command);
+    const problems = await withCluster(options, (transport, connection) =>
+      checkTopics(transport.admin(), {
+        prefix: connection.topicPrefix,
+        ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+        ...(options.matchedPartitions === undefined ? {} : { matchedPartitions: options.matchedPartitions }),
+      }),
+    );
+    for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
+    if (problems.length > 0) process.exit(1);
+    write('topics ok');
+  });
+withConnectionFlags(topics.command('delete'))
+  .description('delete every topic of the pipeline (events, queries, results, snapshots, dead letters): all its data and state')
+  .option('--yes', 'really delete them')
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { yes?: boolean }>(command);
+    if (options.yes !== true) {
+      process.stderr.write('error: topics delete removes every record and snapshot of the pipeline; pass --yes to do it\n');
+      process.exit(1);
+    }
+    const deleted = await withCluster(options, (transport, connection) => deleteTopics(transport.admin(), { prefix: connection.topicPrefix }));
+    write(deleted.length === 0 ? 'no topic of the pipeline exists' : `deleted: ${deleted.join(', ')}`);
+  });
 
 const query = program.command('query').description('register, list and cancel queries');
 withConnectionFlags(query.command('add <nrql>'))
   .description('register a query (it lives --ttl, at most 1h unless renewed)')
   .option('--ttl <duration>', 'time to live, e.g. 10m or 1h', '1h')
   .option('--id <id>', 'the query id (default: random)')
-  .action(async (nrql: string, options: ConnectionFlags & { ttl: string; id?: string }) => {
-    const record = await withCluster(options, (transport) => addQuery(transport, nrql, { ttlMs: parseDuration(options.ttl), now: Date.now(), ...(options.id ? { id: options.id } : {}) }));
+  .action(async (nrql: string, _options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { ttl: string; id?: string }>(command);
+    const record = await withCluster(options, (transport, { topics }) => addQuery(transport, nrql, { ttlMs: parseDuration(options.ttl), now: Date.now(), topics, ...(options.id ? { id: options.id } : {}) }));
     write(`${record.id} registered until ${new Date(record.expiresAt).toISOString()}`);
   });
 withConnectionFlags(query.command('list'))
   .description('the registered queries')
-  .action(async (options: ConnectionFlags) => {
-    const queries = await withCluster(options, (transport) => listQueries(transport));
+  .action(async (_options: unknown, command: Command) => {
+    const queries = await withCluster(withGlobals<ConnectionFlags>(command), (transport, { topics }) => listQueries(transport, topics));
     const now = Date.now();
     for (const q of queries) write(`${q.id}  ${q.expiresAt > now ? `expires in ${Math.round((q.expiresAt - now) / 1000)}s` : 'expired'}  ${q.nrql}`);
     if (queries.length === 0) write('no queries');
@@ -141,8 +180,9 @@ withConnectionFlags(query.command('list'))
 withConnectionFlags(query.command('renew <id>'))
   .description('extend a query\'s life by --ttl from now (at most 1h)')
   .option('--ttl <duration>', 'new time to live from now', '1h')
-  .action(async (id: string, options: ConnectionFlags & { ttl: string }) => {
-    const renewed = await withCluster(options, (transport) => renewQuery(transport, id, { ttlMs: parseDuration(options.ttl), now: Date.now() }));
+  .action(async (id: string, _options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { ttl: string }>(command);
+    const renewed = await withCluster(options, (transport, { topics }) => renewQuery(transport, id, { ttlMs: parseDuration(options.ttl), now: Date.now(), topics }));
     if (renewed === null) {
       process.stderr.write(`error: no query ${id} (eventide query list shows them)\n`);
       process.exit(1);
@@ -151,8 +191,8 @@ withConnectionFlags(query.command('renew <id>'))
   });
 withConnectionFlags(query.command('cancel <id>'))
   .description('cancel a query: its complete windows are published, the rest flagged incomplete')
-  .action(async (id: string, options: ConnectionFlags) => {
-    const cancelled = await withCluster(options, (transport) => cancelQuery(transport, id));
+  .action(async (id: string, _options: unknown, command: Command) => {
+    const cancelled = await withCluster(withGlobals<ConnectionFlags>(command), (transport, { topics }) => cancelQuery(transport, id, topics));
     if (!cancelled) {
       process.stderr.write(`error: no query ${id} (eventide query list shows them)\n`);
       process.exit(1);
@@ -161,14 +201,15 @@ withConnectionFlags(query.command('cancel <id>'))
   });
 
 withConnectionFlags(program.command('produce'))
-  .description('write realistic raw event batches to events.raw at a given rate')
+  .description('write realistic raw event batches to events.raw (with --topic-prefix, <prefix>events.raw) at a given rate')
   .option('--rate <events>', 'events per second', positiveInteger, 1000)
   .option('--duration <seconds>', 'stop after this many seconds', positiveInteger, 60)
   .option('--batch-size <events>', 'events per raw batch', positiveInteger, 100)
-  .action(async (options: ConnectionFlags & { rate: number; duration: number; batchSize: number }) => {
-    await withCluster(options, async (transport) => {
-      const [topic] = await transport.admin().describeTopics([TOPICS.raw]);
-      if (topic === undefined) throw new Error(`topic '${TOPICS.raw}' does not exist: run eventide topics create`);
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { rate: number; duration: number; batchSize: number }>(command);
+    await withCluster(options, async (transport, { topics }) => {
+      const [topic] = await transport.admin().describeTopics([topics.raw]);
+      if (topic === undefined) throw new TopicConfigError(`topic '${topics.raw}' does not exist: run eventide topics create`);
       const producer = transport.producer();
       await producer.connect();
       const generator = new LoadGenerator({ batchSize: options.batchSize }, Date.now());
@@ -181,7 +222,7 @@ withConnectionFlags(program.command('produce'))
         if (batches > 0) {
           const records = Array.from({ length: batches }, () => {
             partition = (partition + 1) % topic.partitions;
-            return { topic: TOPICS.raw, partition, value: generator.batch(Date.now()).value };
+            return { topic: topics.raw, partition, value: generator.batch(Date.now()).value };
           });
           await producer.send(records);
           events += batches * options.batchSize;
@@ -196,10 +237,11 @@ withConnectionFlags(program.command('results'))
   .description('print published window results')
   .option('--follow', 'keep printing new results')
   .option('--query <id>', 'only this query')
-  .action(async (options: ConnectionFlags & { follow?: boolean; query?: string }) => {
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { follow?: boolean; query?: string }>(command);
     const connection = resolveConnection(options);
     const transport = connect(connection, 'eventide-cli');
-    const stop = await printResults(transport, { follow: options.follow === true, write, ...(options.query ? { queryId: options.query } : {}) });
+    const stop = await printResults(transport, { follow: options.follow === true, write, topics: connection.topics, ...(options.query ? { queryId: options.query } : {}) });
     if (!options.follow) {
       await transport.close();
       return;
@@ -214,8 +256,8 @@ withConnectionFlags(program.command('results'))
 
 withConnectionFlags(program.command('status'))
   .description('nodes, partitions per node, lag per partition, age of the newest snapshot')
-  .action(async (options: ConnectionFlags) => {
-    const status = await withCluster(options, (transport, group) => clusterStatus(transport, group, Date.now()));
+  .action(async (_options: unknown, command: Command) => {
+    const status = await withCluster(withGlobals<ConnectionFlags>(command), (transport, { group, topics }) => clusterStatus(transport, group, Date.now(), topics));
     write(`nodes: ${status.nodes.size}`);
     for (const [nodeId, node] of status.nodes) write(`  ${nodeId}  stages ${node.stages.join(',')}${node.metadata.inspect ? `  inspect ${node.metadata.inspect}` : ''}`);
     write('partitions:');

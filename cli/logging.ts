@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../index.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 

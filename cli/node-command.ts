@@ -2,9 +2,8 @@
  * `eventide node`: join the actor cluster with some roles, until SIGINT or
  * SIGTERM, which write a final snapshot of every partition and leave cleanly.
  */
-import type { Logger } from '../logger.ts';
-import { createNode } from '../node.ts';
-import { pipelineStages, queriesTable, type Role } from '../../pipeline/stages.ts';
+import { createNode, type Logger } from '../index.ts';
+import { pipelineStages, pipelineTables, type PipelineOptions, type Role } from '../pipeline/stages.ts';
 import { connect, type Connection } from './connection.ts';
 import { serveNode } from './node-server.ts';
 
@@ -35,12 +34,18 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
   }
   const showBar = options.progress.isTTY === true;
   let lastLogged = 0;
+  const pipeline: PipelineOptions = {
+    topics: connection.topics,
+    snapshotEveryMs: options.snapshotEveryMs,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+  };
+  const tables = pipelineTables(pipeline);
   const node = createNode({
     transport,
     group: connection.group,
     nodeId: options.nodeId,
-    stages: pipelineStages(options.roles, { snapshotEveryMs: options.snapshotEveryMs, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) }),
-    tables: [queriesTable],
+    stages: pipelineStages(options.roles, pipeline),
+    tables,
     logger,
     metadata: options.inspect === undefined ? {} : { inspect: options.inspect },
     onTableProgress: (table, read, total) => {
@@ -61,11 +66,11 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
     stopping = true;
     logger.info({ signal }, 'stopping: final snapshots, then leaving the cluster');
     try {
-      const hosts = node.hosts();
+      const hosted = node.hostedPartitions();
       await node.stop();
       // Where each partition was left, so its successor's restore can be checked against it.
-      for (const host of hosts) {
-        const { stage, partition, nextOffset, snapshots, lastSnapshotAt } = host.stats();
+      for (const partitionHosted of hosted) {
+        const { stage, partition, nextOffset, snapshots, lastSnapshotAt } = partitionHosted.stats();
         logger.info({ stage, partition, offset: nextOffset, snapshots, lastSnapshotAt }, `left ${stage}[${partition}] at offset ${nextOffset}`);
       }
       await transport.close();
@@ -79,13 +84,14 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await node.start();
-  logger.info({ group: connection.group, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
+  logger.info({ group: connection.group, topics: connection.topics, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
   // Query registrations and cancellations as this node learns them, so an operator sees they reached it.
-  const queries = node.table(queriesTable.name);
-  if (queries !== undefined) {
-    logger.info({ table: queriesTable.name, keys: queries.snapshot().map((change) => change.key) }, `${queries.snapshot().length} queries registered`);
+  for (const table of tables) {
+    const queries = node.table(table.name);
+    if (queries === undefined) continue;
+    logger.info({ table: table.name, topic: table.topic, keys: queries.snapshot().map((change) => change.key) }, `${queries.snapshot().length} queries registered`);
     queries.subscribe((changes) => {
-      for (const change of changes) logger.info({ table: queriesTable.name, key: change.key, removed: change.value === null }, `query ${change.key} ${change.value === null ? 'cancelled' : 'registered'}`);
+      for (const change of changes) logger.info({ table: table.name, key: change.key, removed: change.value === null }, `query ${change.key} ${change.value === null ? 'cancelled' : 'registered'}`);
     });
   }
 }

@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PartitionReader } from '../../protocols/transport.ts';
-import type { EventideNode } from '../node.ts';
+import type { PartitionReader } from '../protocols/transport.ts';
+import type { EventideNode } from '../index.ts';
 
 export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Registry {
   const registry = new Registry();
@@ -53,11 +53,12 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     registers,
     collect() {
       this.reset();
-      for (const host of node.hosts()) {
-        if (host.stage.name !== 'aggregate' || host.actor === null) continue;
+      for (const hosted of node.hostedPartitions()) {
+        const snapshot = hosted.stage === 'aggregate' ? hosted.actorSnapshot() : null;
+        if (snapshot === null) continue;
         let windows = 0;
-        for (const query of Object.values(host.actor.getSnapshot().children) as { getSnapshot(): { children: object } }[]) windows += Object.keys(query.getSnapshot().children).length;
-        this.set({ partition: String(host.partition) }, windows);
+        for (const query of Object.values(snapshot.children) as { getSnapshot(): { children: object } }[]) windows += Object.keys(query.getSnapshot().children).length;
+        this.set({ partition: String(hosted.partition) }, windows);
       }
     },
   });
@@ -70,11 +71,11 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
       async collect() {
         this.reset();
         const ends = new Map<string, Map<number, number>>();
-        for (const host of node.hosts()) {
-          const topic = host.stage.input.topic;
+        for (const hosted of node.hostedPartitions()) {
+          const { topic } = hosted;
           if (!ends.has(topic)) ends.set(topic, await reader.endOffsets(topic, 'read_committed'));
-          const end = ends.get(topic)!.get(host.partition) ?? 0;
-          this.set({ stage: host.stage.name, partition: String(host.partition) }, Math.max(0, end - host.stats().nextOffset));
+          const end = ends.get(topic)!.get(hosted.partition) ?? 0;
+          this.set({ stage: hosted.stage, partition: String(hosted.partition) }, Math.max(0, end - hosted.stats().nextOffset));
         }
       },
     });

@@ -1,10 +1,10 @@
 import test from 'ava';
 import type { AddressInfo } from 'node:net';
-import { PipelineFixture, generateEvents, waitFor } from '../../helpers/pipeline-fixture.ts';
-import { serveNode } from '../../../runtime/cli/node-server.ts';
-import { memoryTransport } from '../../../runtime/memory/index.ts';
-import { createNode } from '../../../runtime/node.ts';
-import { pipelineStages, queriesTable } from '../../../pipeline/stages.ts';
+import { PipelineFixture, generateEvents, waitFor } from '../helpers/pipeline-fixture.ts';
+import { serveNode } from '../../cli/node-server.ts';
+import { memoryTransport } from '../../runtime/memory/index.ts';
+import { createNode } from '../../runtime/node.ts';
+import { pipelineStages, queriesTable } from '../../pipeline/stages.ts';
 
 const metricValue = (text: string, name: string, labels: string): number => {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
