@@ -142,7 +142,9 @@ export class PartitionProcessor {
   /** What the machine receives before any batch: each of its tables whole, then `eventide.restored`. */
   startMessages(tableSnapshot: (table: string) => readonly TableChange[], now: number): RuntimeMessage[] {
     const tables = (this.#options.stage.tables ?? []).map((table): RuntimeMessage => ({ type: 'eventide.table', table, reset: true, changes: tableSnapshot(table), now }));
-    return [...tables, { type: 'eventide.restored', from: this.#options.seed.from, published: this.#ledger.restoredNotices, now }];
+    // A fresh machine has nothing to drop: markers without a snapshot only answer its requests during replay.
+    const { from } = this.#options.seed;
+    return [...tables, { type: 'eventide.restored', from, published: from === 'snapshot' ? this.#ledger.restoredNotices : [], now }];
   }
 
   /** Handles one mailbox message. Throws the machine's error if it failed. */

@@ -12,7 +12,7 @@ import {
 
 interface CounterView {
   readonly value: string;
-  readonly context: { readonly seen: number; readonly publishing: Record<string, string>; readonly received: string[]; readonly restoredFrom: string | null };
+  readonly context: { readonly seen: number; readonly publishing: Record<string, string>; readonly received: string[]; readonly restoredFrom: string | null; readonly restoredPublished: string[] };
 }
 const view = (host: { actor: { getSnapshot(): unknown } | null }): CounterView => host.actor!.getSnapshot() as CounterView;
 
@@ -86,11 +86,27 @@ test('a publication whose marker follows the snapshot is announced in eventide.r
   host.deliver(batch(0, ['out:a', 'pub:C', 'out:b', 'out:c', 'late:x']));
   await settle(host);
   t.is(view(host).context.received[0], 'eventide.restored');
+  t.deepEqual(view(host).context.restoredPublished, ['C']);
   t.deepEqual(values(await env.read(TOPICS.results)), [], 'C is durable: acknowledged, not written');
   t.deepEqual(view(host).context.publishing, {});
   await host.revoke();
   t.deepEqual(values(await env.read(TOPICS.outputs)), ['c@3'], 'only the output of new input, with the final snapshot');
   t.deepEqual((await env.read(TOPICS.deadLetters)).map((r) => decodeDeadLetter(r.value!).source.offset), [4]);
+});
+
+test('without a snapshot the machine starts fresh and is told nothing, but markers still answer its requests during replay', async (t) => {
+  const env = await hostEnvironment();
+  // The previous owner published G (with the output before it) and crashed before its first snapshot.
+  await env.writeSnapshots([counterMarker('G', 2)]);
+  const host = env.host();
+  t.like(await host.start(), { from: 'earliest', offset: 0, markers: 1 });
+  host.deliver(batch(0, ['out:a', 'pub:G', 'out:b']));
+  await settle(host);
+  t.like(view(host).context, { restoredFrom: 'earliest', publishing: {} });
+  t.deepEqual(view(host).context.restoredPublished, []);
+  t.deepEqual(values(await env.read(TOPICS.results)), [], 'G is not published twice');
+  await host.revoke();
+  t.deepEqual(values(await env.read(TOPICS.outputs)), ['b@2'], 'the output replayed below the marker is not written twice');
 });
 
 test('a publication committed since the host started is acknowledged again, never written again', async (t) => {

@@ -26,6 +26,8 @@ interface CounterContext {
   /** Every runtime message type received, in order (what the host sent). */
   readonly received: readonly string[];
   readonly restoredFrom: string | null;
+  /** The keys `eventide.restored` said were published. */
+  readonly restoredPublished: readonly string[];
 }
 
 /**
@@ -41,7 +43,7 @@ export const counterMachine = setup({
   },
 }).createMachine({
   id: 'counter',
-  context: { seen: 0, publishing: {}, received: [], restoredFrom: null },
+  context: { seen: 0, publishing: {}, received: [], restoredFrom: null, restoredPublished: [] },
   initial: 'restoring',
   on: {
     // A snapshot restores in the state it was taken in, so every state leaves on eventide.restored.
@@ -49,7 +51,7 @@ export const counterMachine = setup({
       target: '.running',
       actions: [
         'note',
-        assign({ restoredFrom: ({ event }) => event.from }),
+        assign({ restoredFrom: ({ event }) => event.from, restoredPublished: ({ event }) => event.published.map((notice) => notice.key) }),
         enqueueActions(({ context, enqueue }) => {
           for (const [key, value] of Object.entries(context.publishing)) enqueue.emit({ type: 'eventide.publish', key, records: [{ topic: TOPICS.results, key, value }] });
         }),
