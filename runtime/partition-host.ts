@@ -109,7 +109,6 @@ export class PartitionHost {
     this.#assertRestoring();
     const processor = (this.#processor = new PartitionProcessor({
       stage, partition, generation: this.generation, nodeId: this.#context.nodeId, seed, writer, partitionsOf, clock, logger: this.#logger, instrumentation,
-      input: { ...stage.machineInput, stage: stage.name, partition, inputPartitions: partitionsOf(stage.input.topic) ?? 0, now: clock.now() },
       ...(this.#context.inspect === undefined ? {} : { inspect: this.#context.inspect }),
       post: (message) => this.#inbox.post(message),
     }));

@@ -36,8 +36,6 @@ export interface PartitionProcessorOptions {
   readonly generation: number;
   readonly nodeId: string;
   readonly seed: RestoreSeed;
-  /** The machine's input (the runtime's `PartitionInput` merged with the stage's). */
-  readonly input: PartitionInput;
   readonly writer: WriteSink;
   /** Partition count of a topic, as the node knows it (outputs are partitioned by it). */
   readonly partitionsOf: (topic: string) => number | undefined;
@@ -102,8 +100,9 @@ export class PartitionProcessor {
       },
     });
     const observeUnhandled = unhandledMessageObserver((message) => this.#reportUnhandled(message));
+    const input: PartitionInput = { ...stage.machineInput, stage: stage.name, partition, inputPartitions: options.partitionsOf(stage.input.topic) ?? 0, now: options.clock.now() };
     this.#actor = createActor(stage.machine, {
-      input: options.input,
+      input,
       ...(seed.machine === null ? {} : { snapshot: seed.machine as never }),
       inspect: options.inspect === undefined ? observeUnhandled : combineObservers(observeUnhandled, options.inspect),
     });
