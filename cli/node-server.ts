@@ -20,6 +20,8 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
   const snapshotSeconds = new Histogram({ name: 'eventide_snapshot_duration_seconds', help: 'Time from taking a snapshot to its commit', labelNames: ['stage'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
   const restoreSeconds = new Histogram({ name: 'eventide_restore_duration_seconds', help: 'Time to restore a partition (fence, read snapshots, rebuild, seek)', labelNames: ['stage', 'from'], buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers });
   const rebalances = new Counter({ name: 'eventide_rebalances_total', help: 'Assignments received, by stage', labelNames: ['stage'], registers });
+  const unhandled = new Counter({ name: 'eventide_unhandled_messages_total', help: 'Messages an actor state had no transition for (changed nothing), by stage, machine, state and message type', labelNames: ['stage', 'machine', 'state', 'type'], registers });
+  const duplicates = new Counter({ name: 'eventide_duplicate_publications_total', help: 'Publications requested again while the first request was being written (not written twice)', labelNames: ['stage'], registers });
   const failures = new Counter({ name: 'eventide_partition_failures_total', help: 'Partitions that stopped on their own (fenced, write or machine failure)', labelNames: ['stage'], registers });
   const events = node.instrumentation;
   events.on('records.in', (e) => recordsIn.inc({ stage: e.stage }, e.records));
@@ -35,6 +37,16 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
   events.on('partition.restored', (e) => restoreSeconds.observe({ stage: e.stage, from: e.report.from }, e.report.durationMs / 1000));
   events.on('rebalance', (e) => rebalances.inc({ stage: e.stage }));
   events.on('partition.failed', (e) => failures.inc({ stage: e.stage }));
+  events.on('message.unhandled', (e) => unhandled.inc({ stage: e.stage, machine: e.machine, state: e.state, type: e.type }));
+  events.on('publication.duplicate', (e) => duplicates.inc({ stage: e.stage }));
+  new Gauge({
+    name: 'eventide_instrumentation_listener_errors',
+    help: 'Errors thrown by instrumentation listeners (logged and ignored; the partitions go on)',
+    registers,
+    collect() {
+      this.set(node.instrumentation.listenerErrors);
+    },
+  });
 
   new Gauge({
     name: 'eventide_partitions',

@@ -67,7 +67,7 @@ export class EventideNode {
   /** The node's name in the cluster. */
   readonly nodeId: string;
   /** Subscribe here for metrics: records in, transactions, dead letters, snapshots, restores, rebalances. */
-  readonly instrumentation = new Instrumentation();
+  readonly instrumentation: Instrumentation;
   readonly #options: NodeOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -82,6 +82,8 @@ export class EventideNode {
     this.nodeId = options.nodeId ?? randomUUID();
     this.#clock = options.clock ?? systemClock;
     this.#logger = (options.logger ?? silentLogger).child({ node: this.nodeId });
+    // A listener's error is logged where the node logs (to the console when it logs nowhere), never lost.
+    this.instrumentation = new Instrumentation(options.logger === undefined ? {} : { logger: this.#logger });
     for (const table of options.tables ?? []) {
       this.#tables.set(table.name, new TableStore(table, (rejected) => this.#rejectTableRecord(table, rejected)));
     }

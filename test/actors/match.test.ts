@@ -45,7 +45,7 @@ test('a query expires by the time of the batch being matched: no tick is needed'
 test('the routine messages of a match stage (tables, restored on start, revoke on leaving) are handled, none reported as unhandled', (t) => {
   const match = hostMachine(matchMachine, input);
   match.send({ type: 'eventide.table', table: 'queries', reset: true, changes: [], now: NOW });
-  match.send({ type: 'eventide.restored', published: [], now: NOW });
+  match.send({ type: 'eventide.restored', from: 'earliest', published: [], now: NOW });
   match.send(batch([event('shop')], NOW));
   match.send({ type: 'eventide.table', table: 'queries', reset: false, changes: [{ key: 'q1', value: null }], now: NOW });
   match.send({ type: 'eventide.revoke', now: NOW });

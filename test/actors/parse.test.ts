@@ -27,7 +27,7 @@ test('single events go to the parsed topic the stage names, rejected events to t
 
 test('the routine messages of a stateless stage (restored on start, revoke on leaving) are handled, none reported as unhandled', (t) => {
   const parse = hostMachine(parseMachine, input);
-  parse.send({ type: 'eventide.restored', published: [], now: NOW });
+  parse.send({ type: 'eventide.restored', from: 'earliest', published: [], now: NOW });
   parse.send({ type: 'eventide.batch', partition: 2, records: [rawBatch(0, encodeEventBatch([]))], nextOffset: 1, now: NOW });
   parse.send({ type: 'eventide.revoke', now: NOW });
   t.deepEqual(parse.unhandled, []);

@@ -39,7 +39,7 @@ const record = (offset: number, queryId: string, timestamps: number[]): StageRec
 });
 const batch = (records: StageRecord<MatchedEventBatch>[], now = NOW): SupervisorMessage => ({ type: 'eventide.batch', partition: 0, records, nextOffset: records.at(-1)!.offset + 1, now });
 const table = (queries: QueryRecord[]): SupervisorMessage => ({ type: 'eventide.table', table: 'queries', reset: true, changes: queries.map((value) => ({ key: value.id, value })), now: NOW });
-const restored = (published: { key: string; nextOffset: number }[] = [], now = NOW): SupervisorMessage => ({ type: 'eventide.restored', from: 'snapshot', published, now }) as SupervisorMessage;
+const restored = (published: { key: string; nextOffset: number }[] = [], now = NOW): SupervisorMessage => ({ type: 'eventide.restored', from: 'snapshot', published, now });
 const publications = (emitted: StageEmission[]) => emitted.flatMap((e) => (e.type === 'eventide.publish' ? [{ key: e.key, counts: e.records.map((r) => decodeWindowResult(r.value as Buffer).values['count(*)']) }] : []));
 const reasons = (emitted: StageEmission[]) => emitted.flatMap((e) => (e.type === 'eventide.deadletter' ? e.letters.map((l) => l.reason) : []));
 

@@ -46,6 +46,20 @@ test('a node serves Prometheus metrics of records, dead letters, snapshots and r
   await fixture.clock.advance(6000);
   await waitFor(async () => (await (await fetch(`${base}/metrics`)).text()).includes('eventide_snapshot_bytes_count{stage="aggregate"}'), () => 'a snapshot metric');
 
+  metrics = await (await fetch(`${base}/metrics`)).text();
+  t.false(metrics.includes('eventide_unhandled_messages_total{'), 'no routine message of the pipeline is unhandled by any actor');
+  t.true(metrics.includes('eventide_instrumentation_listener_errors 0'));
+
+  // A listener that throws is counted and logged; the partitions go on.
+  node.instrumentation.on('records.in', () => {
+    throw new Error('a broken metrics listener');
+  });
+  const before = metricValue(metrics, 'eventide_records_in_total', 'stage="ingest"');
+  await fixture.produceRaw(1, Buffer.from('{still not json'));
+  await waitFor(async () => metricValue(await (await fetch(`${base}/metrics`)).text(), 'eventide_records_in_total', 'stage="ingest"') === before + 1, () => 'the record after the throwing listener');
+  t.true(node.instrumentation.listenerErrors >= 1);
+  t.true((await (await fetch(`${base}/metrics`)).text()).includes(`eventide_instrumentation_listener_errors ${node.instrumentation.listenerErrors}`));
+
   const status = (await (await fetch(`${base}/status`)).json()) as { nodeId: string; partitions: { stage: string; partition: number; state: string }[] };
   t.is(status.nodeId, node.nodeId);
   t.deepEqual(status.partitions.filter((p) => p.stage === 'aggregate').map((p) => p.state), ['running', 'running', 'running', 'running']);
