@@ -106,9 +106,11 @@ export interface TransportAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<string[]>;
   /** Describes the named topics; a missing topic is absent from the answer. */
   describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
+  /** The names of every topic. */
   listTopics(): Promise<string[]>;
   /** Committed offsets of a group on a topic, by partition; partitions never committed are absent. */
   fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** The group's generation and its members with their metadata and assignments. */
   describeGroup(groupId: string): Promise<GroupDescription>;
   /** Deletes topics (tests and `topics delete`). */
   deleteTopics(names: readonly string[]): Promise<void>;
@@ -116,8 +118,11 @@ export interface TransportAdmin {
 
 /** A non-transactional producer: records are visible once `send` resolves. */
 export interface Producer {
+  /** Connects to the log; call once before `send`. */
   connect(): Promise<void>;
+  /** Writes the records; resolves once they are durable and visible. */
   send(records: readonly ProducedRecord[]): Promise<void>;
+  /** Closes the producer. */
   disconnect(): Promise<void>;
 }
 
@@ -132,15 +137,19 @@ export interface TransactionalProducer {
   connect(): Promise<void>;
   /** Begins a transaction; one may be open at a time. */
   transaction(): Promise<Transaction>;
+  /** Closes the producer; an open transaction is aborted by the log. */
   disconnect(): Promise<void>;
 }
 
 /** An open transaction: its records become visible to read_committed readers on commit, never on abort. */
 export interface Transaction {
+  /** Adds records to the transaction. */
   send(records: readonly ProducedRecord[]): Promise<void>;
   /** Commits the group's offsets atomically with the transaction's records. */
   sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Makes the transaction's records and offsets visible, atomically. */
   commit(): Promise<void>;
+  /** Drops the transaction's records and offsets. */
   abort(): Promise<void>;
 }
 
@@ -183,6 +192,7 @@ export interface GroupConsumerHandlers {
   onBatch(batch: ConsumedBatch): Promise<void>;
 }
 
+/** How a group consumer joins its group and reads. */
 export interface GroupConsumerOptions {
   readonly groupId: string;
   /** Published to the other members through the group (node id, inspector address). */
@@ -197,11 +207,13 @@ export interface GroupConsumerOptions {
 
 /** A member of a consumer group. */
 export interface GroupConsumer {
+  /** Connects to the log; call once before `run`. */
   connect(): Promise<void>;
   /** Joins the group for these topics and starts delivering; call once. */
   run(topics: readonly string[], handlers: GroupConsumerHandlers): Promise<void>;
   /** Stops fetching these partitions until `resume`. */
   pause(partitions: readonly TopicPartition[]): void;
+  /** Fetches these paused partitions again. */
   resume(partitions: readonly TopicPartition[]): void;
   /** The next delivered record of the partition is at this offset. */
   seek(position: TopicPartitionOffset): void;
@@ -217,9 +229,11 @@ export interface GroupConsumer {
 export interface TopicFollower {
   /** Resolves once every partition was read up to the end offsets taken when following began. */
   readonly caughtUp: Promise<void>;
+  /** Stops following and closes its client. */
   stop(): Promise<void>;
 }
 
+/** How a follower delivers the records of the topic it follows. */
 export interface FollowOptions {
   /** Called in offset order per partition; the next call waits for this one. */
   onRecords(records: readonly ConsumedRecord[]): void | Promise<void>;
@@ -252,9 +266,13 @@ export interface PartitionReader {
 export interface Transport {
   /** `memory` or `kafka`, shown in logs and the inspector. */
   readonly kind: string;
+  /** Topic administration. */
   admin(): TransportAdmin;
+  /** A non-transactional producer. */
   producer(): Producer;
+  /** A transactional producer for this id; connecting it fences every earlier producer of the id. */
   transactionalProducer(transactionalId: string): TransactionalProducer;
+  /** A member of a consumer group. */
   consumer(options: GroupConsumerOptions): GroupConsumer;
   /** A long-lived reader; one per node is enough. */
   reader(): PartitionReader;

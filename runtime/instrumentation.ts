@@ -10,6 +10,7 @@
 import type { RestoreReport } from './partition/restorer.ts';
 import type { Logger } from './logger.ts';
 
+/** Every instrumentation event with its payload: what `Instrumentation.on` subscribes to. */
 export interface InstrumentationEvents {
   /** Input records handed to a partition machine. */
   readonly 'records.in': { readonly stage: string; readonly partition: number; readonly records: number };
@@ -50,6 +51,7 @@ export interface InstrumentationEvents {
   readonly 'publication.duplicate': { readonly stage: string; readonly partition: number; readonly key: string };
 }
 
+/** The name of an instrumentation event. */
 export type InstrumentationEvent = keyof InstrumentationEvents;
 
 /** Records per topic, as `transaction.committed` reports them. */

@@ -13,6 +13,7 @@
  */
 import { IllegalTransitionError } from '../protocols/errors.ts';
 
+/** Where a hosted partition is in its lifecycle (see the state table above), as `/status` shows it. */
 export type PartitionState = 'assigned' | 'restoring' | 'running' | 'revoking' | 'stopped' | 'failed';
 
 const allowed: Readonly<Record<PartitionState, readonly PartitionState[]>> = {
