@@ -10,7 +10,7 @@
  * as on Kafka, the new owner takes the partition without waiting, so the old
  * owner's final snapshot is fenced.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { HAND_OVERS, PipelineFixture, generateEvents, waitFor } from '../helpers/pipeline-fixture.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
 import type { PartitionHostStats } from '../../runtime/partition-host.ts';
@@ -23,6 +23,14 @@ const ROUNDS = 4;
 /** What the hand-overs did, in words: how many partitions were revoked, lost, and fenced while writing their final snapshot. */
 const handOverSummary = (fixture: PipelineFixture): string =>
   `${fixture.loggedCount(/^revoked /)} revoked, ${fixture.loggedCount(/^lost /)} lost, ${fixture.loggedCount(/^fenced while writing the final snapshot/)} final snapshots fenced, ${fixture.loggedCount(/^fenced by a newer owner/)} partitions fenced while running`;
+
+/** Every window published once with the expected counts, no dead letter, no error; logs how partitions changed owner. */
+async function assertExact(t: ExecutionContext, fixture: PipelineFixture): Promise<void> {
+  t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
+  t.deepEqual(await fixture.deadLetters(), []);
+  t.deepEqual(fixture.errors, []);
+  t.log(handOverSummary(fixture));
+}
 
 const aggregateHosts = (partitions: readonly PartitionHostStats[]) => partitions.filter((host) => host.stage === 'aggregate' && host.state === 'running');
 
@@ -49,10 +57,7 @@ for (const handOver of HAND_OVERS) {
     t.true(moved.length > 0 && kept.length > 0, `both nodes aggregate (${kept.length} + ${moved.length})`);
     t.is(moved.length + kept.length, 4, 'every aggregate partition has one owner');
     t.true(moved.some((host) => host.restore?.from === 'snapshot' && host.restore.offset > 0), `a moved partition restored from a snapshot: ${JSON.stringify(moved.map((host) => host.restore))}`);
-    t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
-    t.deepEqual(await fixture.deadLetters(), []);
-    t.deepEqual(fixture.errors, []);
-    t.log(handOverSummary(fixture));
+    await assertExact(t, fixture);
   });
 
   test(`${handOver}: a node joining while the first holds unsnapshotted work: the final snapshot is ${handOver === 'eager' ? 'fenced and the new owner replays' : 'written and the new owner resumes from it'}, the results stay exact`, async (t) => {
@@ -81,10 +86,7 @@ for (const handOver of HAND_OVERS) {
 
     await fixture.produceInRounds(EVENTS.slice(half), 2);
     await fixture.publishAll(EXPECTED.size);
-    t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
-    t.deepEqual(await fixture.deadLetters(), []);
-    t.deepEqual(fixture.errors, []);
-    t.log(handOverSummary(fixture));
+    await assertExact(t, fixture);
   });
 
   test(`${handOver}: an aggregate node expelled from its group abandons its partitions without a final snapshot, rejoins, and the results stay exact`, async (t) => {
@@ -112,10 +114,7 @@ for (const handOver of HAND_OVERS) {
     t.is(fixture.loggedCount(/^lost aggregate\[/), lostBefore, 'every partition it owned was lost');
     t.false(fixture.logged.some((line) => line.fields.node === expelled.node.nodeId && /^fenced while writing the final snapshot/.test(line.message)), 'no final snapshot was attempted for a lost partition');
     t.is(expelled.node.state, 'running', 'the expelled node lives on');
-    t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
-    t.deepEqual(await fixture.deadLetters(), []);
-    t.deepEqual(fixture.errors, []);
-    t.log(handOverSummary(fixture));
+    await assertExact(t, fixture);
   });
 
   test(`${handOver}: a node stopped like on SIGTERM writes a final snapshot and its successor resumes exactly there`, async (t) => {
@@ -142,9 +141,6 @@ for (const handOver of HAND_OVERS) {
 
     await fixture.produceInRounds(EVENTS.slice(half), 2);
     await fixture.publishAll(EXPECTED.size);
-    t.deepEqual(compareResults(await fixture.results(), EXPECTED), []);
-    t.deepEqual(await fixture.deadLetters(), []);
-    t.deepEqual(fixture.errors, []);
-    t.log(handOverSummary(fixture));
+    await assertExact(t, fixture);
   });
 }

@@ -35,6 +35,23 @@ async function letScheduledWorkRun(): Promise<void> {
 }
 
 /**
+ * A member owning and having read all 4 partitions of a new topic, whose
+ * revocation callback stays open (`gate`) while a second member joins.
+ */
+async function joinWhileRevocationHeld(transport: Transport, joinerTransport: Transport, name: string) {
+  const groupId = `${name}-group`;
+  await transport.admin().createTopics([{ name, partitions: 4 }]);
+  await produceToEach(transport, name, 4, 'early');
+  const changes = new Changes();
+  const gate = new RevocationGate(changes);
+  const first = new GroupProbe(transport, { groupId }, changes, gate.hold);
+  await first.start([name]);
+  await changes.until(() => first.owned.size === 4 && first.records.length === 4, 'the first member to own and read everything');
+  const joiner = new GroupProbe(joinerTransport, { groupId }, changes);
+  return { changes, gate, first, joiner, joined: joiner.start([name]) };
+}
+
+/**
  * How partitions change owner: lost (the member was expelled: no revocation)
  * versus revoked, and whether the new owner waits for the old owner's
  * revocation callback (`traits.handOver`).
@@ -114,18 +131,7 @@ export function registerHandOverTests(contract: ContractTest, traits: ContractTr
 
   if (traits.handOver === 'eager') {
     contract('a moved partition reaches its new owner while its old owner is still revoking it (eager hand-over)', async (t, { transport, second, topic }) => {
-      const name = topic('handover-eager');
-      const groupId = `${name}-group`;
-      await transport.admin().createTopics([{ name, partitions: 4 }]);
-      await produceToEach(transport, name, 4, 'early');
-      const changes = new Changes();
-      const gate = new RevocationGate(changes);
-      const first = new GroupProbe(transport, { groupId }, changes, gate.hold);
-      await first.start([name]);
-      await changes.until(() => first.owned.size === 4 && first.records.length === 4, 'the first member to own and read everything');
-
-      const joiner = new GroupProbe(second(), { groupId }, changes);
-      const joined = joiner.start([name]);
+      const { changes, gate, first, joiner, joined } = await joinWhileRevocationHeld(transport, second(), topic('handover-eager'));
       try {
         await changes.until(
           () => gate.began > 0 && joiner.owned.size === 2 && joiner.records.length === 2,
@@ -145,18 +151,7 @@ export function registerHandOverTests(contract: ContractTest, traits: ContractTr
     });
   } else {
     contract('a moved partition reaches its new owner only once its old owner revoked it (revoke-first hand-over)', async (t, { transport, second, topic }) => {
-      const name = topic('handover-revoke-first');
-      const groupId = `${name}-group`;
-      await transport.admin().createTopics([{ name, partitions: 4 }]);
-      await produceToEach(transport, name, 4, 'early');
-      const changes = new Changes();
-      const gate = new RevocationGate(changes);
-      const first = new GroupProbe(transport, { groupId }, changes, gate.hold);
-      await first.start([name]);
-      await changes.until(() => first.owned.size === 4 && first.records.length === 4, 'the first member to own and read everything');
-
-      const joiner = new GroupProbe(second(), { groupId }, changes);
-      const joined = joiner.start([name]);
+      const { changes, gate, first, joiner, joined } = await joinWhileRevocationHeld(transport, second(), topic('handover-revoke-first'));
       try {
         await changes.until(() => gate.began > 0, 'the first member to begin its revocation');
         await letScheduledWorkRun();
