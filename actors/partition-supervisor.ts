@@ -198,6 +198,8 @@ export const partitionSupervisorMachine = setup({
     /** The queries table changed: a query gone from it was cancelled. */
     applyTable: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'eventide.table') return;
+      // Only the queries table is this machine's; another table of the stage must not cancel every query.
+      if (event.table !== 'queries') return;
       const queries: Record<string, QueryRecord> = event.reset ? {} : { ...context.queries };
       for (const change of event.changes) {
         if (change.value === null) delete queries[change.key];

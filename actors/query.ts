@@ -89,10 +89,24 @@ const lateLetter = (queryId: string, placed: PlacedEvent, windowStart: number, w
   original: JSON.stringify(placed.event),
 });
 
+/**
+ * The context as this version keeps it. A query actor restored from a
+ * snapshot of eventide 0.1.0 kept `open` and `publishing` sets instead of
+ * `windows`; its windows are read from those (and its publishing ones count
+ * as closed) until the first change writes the new fields.
+ */
+function live(context: QueryContext): Pick<QueryContext, 'windows' | 'closed'> {
+  if (context.windows !== undefined) return context;
+  const legacy = context as unknown as { open?: Record<string, true>; publishing?: Record<string, true>; closed?: Record<string, number> };
+  const closed: Record<string, number | null> = { ...legacy.closed };
+  for (const start of Object.keys(legacy.publishing ?? {})) closed[start] ??= null;
+  return { windows: { ...legacy.open, ...legacy.publishing }, closed };
+}
+
 const numerically = (a: string, b: string): number => Number(a) - Number(b);
 
 /** Starts of the windows still accepting events, oldest first (so windows closing together publish in event-time order). */
-const openWindows = (context: QueryContext): string[] => Object.keys(context.windows).filter((start) => context.closed[start] === undefined).sort(numerically);
+const openWindows = (context: QueryContext): string[] => Object.keys(live(context).windows).filter((start) => live(context).closed[start] === undefined).sort(numerically);
 
 /**
  * Records a closed window and forgets the oldest beyond the limit, never one
@@ -100,9 +114,9 @@ const openWindows = (context: QueryContext): string[] => Object.keys(context.win
  * `forgottenThrough`: a window at or before it is never opened again.
  */
 function recordClosed(context: QueryContext, start: string, closedAt: number | null): Pick<QueryContext, 'closed' | 'forgottenThrough'> {
-  const closed = { ...context.closed, [start]: closedAt };
+  const closed = { ...live(context).closed, [start]: closedAt };
   const forgettable = Object.keys(closed)
-    .filter((key) => context.windows[key] === undefined)
+    .filter((key) => live(context).windows[key] === undefined)
     .sort(numerically)
     .reverse()
     .slice(CLOSED_WINDOWS_KEPT);
@@ -130,14 +144,14 @@ export const queryMachine = setup({
       const late: DeadLetterRequest[] = [];
       for (const placed of event.events) {
         const start = Math.floor(placed.event.timestamp / windowMs) * windowMs;
-        const closedAt = context.closed[start];
+        const closedAt = live(context).closed[start];
         if (closedAt !== undefined) {
           // At or after the offset where the window closed: late. Before it: replayed input, already counted.
           if (closedAt === null || placed.offset >= closedAt) late.push(lateLetter(context.queryId, placed, start, windowMs));
           continue;
         }
         const forgotten = context.forgottenThrough !== null && start <= context.forgottenThrough;
-        if (context.windows[start] === undefined && (forgotten || start + windowMs + latenessMs <= placed.watermark)) {
+        if (live(context).windows[start] === undefined && (forgotten || start + windowMs + latenessMs <= placed.watermark)) {
           late.push(lateLetter(context.queryId, placed, start, windowMs));
           continue;
         }
@@ -145,17 +159,20 @@ export const queryMachine = setup({
         if (events === undefined) eventsByStart.set(String(start), (events = []));
         events.push(placed.event);
       }
-      const windows: Record<string, true> = { ...context.windows };
+      const windows: Record<string, true> = { ...live(context).windows };
       const progress = { watermark: event.watermark, nextOffset: event.nextOffset };
-      for (const [start, events] of [...eventsByStart].sort(([a], [b]) => numerically(a, b))) {
+      // Oldest first, windows with events and without alike, so windows this batch closes publish in event-time order.
+      for (const start of [...new Set([...openWindows(context), ...eventsByStart.keys()])].sort(numerically)) {
+        const events = eventsByStart.get(start);
+        if (events === undefined) {
+          enqueue.sendTo(windowId(start), { type: 'window.watermark', ...progress } satisfies WindowMessage);
+          continue;
+        }
         if (windows[start] === undefined) {
           windows[start] = true;
           enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, resultsTopic: context.resultsTopic, start: Number(start), definition: context.definition } });
         }
         enqueue.sendTo(windowId(start), { type: 'window.add', events, ...progress } satisfies WindowMessage);
-      }
-      for (const start of openWindows(context)) {
-        if (!eventsByStart.has(start)) enqueue.sendTo(windowId(start), { type: 'window.watermark', ...progress } satisfies WindowMessage);
       }
       if (late.length > 0) enqueue.sendParent({ type: 'query.deadletter', letters: late } satisfies QueryReport);
       enqueue.assign({ windows, late: context.late + late.length });
@@ -194,25 +211,25 @@ export const queryMachine = setup({
       // here was published after the snapshot this partition restored: remember it, or replayed events
       // would open it again.
       enqueue.assign(recordClosed(context, start, event.nextOffset));
-      if (context.windows[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.published', nextOffset: event.nextOffset } satisfies WindowMessage);
+      if (live(context).windows[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.published', nextOffset: event.nextOffset } satisfies WindowMessage);
     }),
     resumePublishing: enqueueActions(({ context, enqueue }) => {
-      for (const start of Object.keys(context.windows)) {
-        if (context.closed[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.resume' } satisfies WindowMessage);
+      for (const start of Object.keys(live(context).windows)) {
+        if (live(context).closed[start] !== undefined) enqueue.sendTo(windowId(start), { type: 'window.resume' } satisfies WindowMessage);
       }
     }),
     forgetWindow: enqueueActions(({ context, event, enqueue }) => {
       const { start } = (event as DoneActorEvent<WindowOutput>).output;
-      const windows = { ...context.windows };
+      const windows = { ...live(context).windows };
       delete windows[start];
       enqueue.stopChild(windowId(start));
       enqueue.assign({ windows });
     }),
   },
   guards: {
-    noWindowLeft: ({ context }) => Object.keys(context.windows).length === 0,
+    noWindowLeft: ({ context }) => Object.keys(live(context).windows).length === 0,
     lastWindowDone: ({ context, event }) => {
-      const starts = Object.keys(context.windows);
+      const starts = Object.keys(live(context).windows);
       return starts.length === 1 && starts[0] === String((event as DoneActorEvent<WindowOutput>).output.start);
     },
   },

@@ -59,7 +59,9 @@ const KEEPS_STATE_CLEAN: ReadonlySet<string> = new Set(['eventide.tick', 'eventi
 export class PartitionProcessor {
   readonly #actor: Actor<AnyStateMachine>;
   #running = false;
-  readonly #options: PartitionProcessorOptions;
+  readonly #options: Omit<PartitionProcessorOptions, 'seed'>;
+  /** Where the restore started from (the seed itself is not kept: its markers and state would stay in memory for the host's life). */
+  readonly #from: RestoreSeed['from'];
   readonly #ledger: PublicationLedger;
   readonly #router: EmissionRouter;
   /** `null` for a stateless stage. */
@@ -68,8 +70,10 @@ export class PartitionProcessor {
   #recordsIn = 0;
 
   constructor(options: PartitionProcessorOptions) {
-    this.#options = options;
-    const { stage, partition, seed, instrumentation, logger } = options;
+    const { seed, ...rest } = options;
+    this.#options = rest;
+    this.#from = seed.from;
+    const { stage, partition, instrumentation, logger } = options;
     const snapshotsTopic = stage.snapshots?.topic;
     const addresser = new OutputAddresser({
       stage: stage.name, partition, inputTopic: stage.input.topic, deadLetterTopic: stage.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC,
@@ -142,7 +146,7 @@ export class PartitionProcessor {
   startMessages(tableSnapshot: (table: string) => readonly TableChange[], now: number): RuntimeMessage[] {
     const tables = (this.#options.stage.tables ?? []).map((table): RuntimeMessage => ({ type: 'eventide.table', table, reset: true, changes: tableSnapshot(table), now }));
     // A fresh machine has nothing to drop: markers without a snapshot only answer its requests during replay.
-    const { from } = this.#options.seed;
+    const from = this.#from;
     return [...tables, { type: 'eventide.restored', from, published: from === 'snapshot' ? this.#ledger.restoredNotices : [], now }];
   }
 

@@ -9,8 +9,8 @@
  *
  * For each request (`eventide.publish` of a key) it decides:
  *
- * - `durable`: the key has a marker after the restored snapshot, or was
- *   committed since this host started, or (while the actor handles
+ * - `durable`: the key has a marker after the restored snapshot, or is one
+ *   of the last `COMMITTED_KEPT` this host committed, or (while the actor handles
  *   `eventide.restored`, which is when it asks again for the publications
  *   its snapshot holds in flight) has a marker anywhere in the snapshots
  *   partition, before the snapshot included: acknowledge it, never write it;
@@ -38,12 +38,23 @@ export interface LedgerSeed {
   readonly markersByKey: ReadonlyMap<string, PublishMarker>;
 }
 
+/**
+ * How many publications committed by this host stay known as durable. A
+ * machine asks for a publication again only after a restore (a new host and
+ * ledger); the recent ones are kept against a machine that asks twice, but
+ * not for the host's whole life (a busy partition commits hundreds of
+ * thousands a day).
+ */
+export const COMMITTED_KEPT = 100_000;
+
 const WRITE: PublicationDecision = { kind: 'write' };
 const DUPLICATE: PublicationDecision = { kind: 'duplicate' };
 
 export class PublicationLedger {
-  /** Durable publications: key → the input offset its marker recorded. */
+  /** Durable publications found at restore: key → the input offset its marker recorded. Kept for the host's life. */
   readonly #durable = new Map<string, number>();
+  /** Publications this host committed, oldest first, at most `COMMITTED_KEPT`. */
+  readonly #committed = new Map<string, number>();
   readonly #pending = new Set<string>();
   #markersByKey: ReadonlyMap<string, PublishMarker> | null;
   readonly #restoredNotices: readonly PublishedNotice[];
@@ -77,7 +88,7 @@ export class PublicationLedger {
 
   /** Durable publications known to this host. */
   get durable(): number {
-    return this.#durable.size;
+    return this.#durable.size + this.#committed.size;
   }
 
   /** Whether input at this offset is replayed (its plain outputs are already committed). */
@@ -91,7 +102,7 @@ export class PublicationLedger {
    * snapshot counts too.
    */
   request(key: string, restoring: boolean): PublicationDecision {
-    let nextOffset = this.#durable.get(key);
+    let nextOffset = this.#durable.get(key) ?? this.#committed.get(key);
     if (nextOffset === undefined && restoring) {
       const marker = this.#markersByKey?.get(key);
       if (marker !== undefined) this.#durable.set(key, (nextOffset = marker.nextOffset));
@@ -105,7 +116,8 @@ export class PublicationLedger {
   /** The transaction holding `key`'s records and marker committed: it is durable. Returns the acknowledgement. */
   committed(key: string, nextOffset: number): PublishedNotice {
     this.#pending.delete(key);
-    this.#durable.set(key, nextOffset);
+    this.#committed.set(key, nextOffset);
+    if (this.#committed.size > COMMITTED_KEPT) this.#committed.delete(this.#committed.keys().next().value!);
     return { key, nextOffset };
   }
 

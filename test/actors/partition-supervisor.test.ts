@@ -139,3 +139,36 @@ test('its statechart shows the life of a partition: restoring, running, revoking
   const chart = JSON.parse(JSON.stringify(partitionSupervisorMachine.toJSON())) as { initial: unknown; states: Record<string, unknown> };
   t.deepEqual(Object.keys(chart.states), ['restoring', 'running', 'revoking']);
 });
+
+test('a snapshot of 0.1.0 (no supervisor states, query windows kept as open and publishing sets) restores and publishes', (t) => {
+  const first = supervisor();
+  first.send(table([query('a')]));
+  first.send(restored());
+  first.send(batch([record(0, 'a', [T0 + 1]), record(1, 'a', [T0 + W + 1]), record(2, 'a', [T0 + 2 * W + 1])]));
+  const persisted = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot()));
+  first.actor.stop();
+  // Rewrite it as 0.1.0 wrote it: T0 and T0 + W publishing, T0 + 2W open.
+  persisted.value = {};
+  const queryContext = persisted.children['q:a'].snapshot.context;
+  queryContext.open = { [T0 + 2 * W]: true };
+  queryContext.publishing = { [T0]: true, [T0 + W]: true };
+  queryContext.closed = { [T0]: 1, [T0 + W]: 2 };
+  delete queryContext.windows;
+  delete queryContext.forgottenThrough;
+  for (const window of Object.values(persisted.children['q:a'].snapshot.children) as { snapshot: { context: Record<string, unknown> } }[]) {
+    delete window.snapshot.context.closedAt;
+    delete window.snapshot.context.markerOffset;
+  }
+
+  const second = supervisor(persisted);
+  second.send(table([query('a')]));
+  second.send(restored([{ key: encodePublicationKey({ queryId: 'a', windowStart: T0 }), nextOffset: 3 }]));
+  t.is(second.actor.getSnapshot().value, 'running');
+  t.deepEqual(publications(second.emitted).map((p) => p.key), [encodePublicationKey({ queryId: 'a', windowStart: T0 + W })], 'the publishing window without a marker asks again');
+  second.send({ type: 'eventide.published', key: encodePublicationKey({ queryId: 'a', windowStart: T0 + W }), nextOffset: 3 });
+  second.send(batch([record(3, 'a', [T0 + 2 * W + 2, T0 + 3 * W + 1])]));
+  t.deepEqual(publications(second.emitted).map((p) => p.key).slice(1), [encodePublicationKey({ queryId: 'a', windowStart: T0 + 2 * W })]);
+  t.deepEqual(publications(second.emitted).at(-1)!.counts, [2], 'the open window kept its events');
+  t.is(second.actor.getSnapshot().status, 'active');
+  t.deepEqual(second.unhandled, []);
+});

@@ -140,3 +140,10 @@ test('a late event beyond what a Date can show is dead-lettered, not an error of
   t.is(query.snapshot()!.status, 'active');
   t.deepEqual(letters(query.take() as Report[]), [['late', 1]]);
 });
+
+test('in one batch, a window without events and one with events that both close publish oldest first', (t) => {
+  const query = runChild(queryMachine, input);
+  query.send(events([placed(0, T0 + 1)], NONE, 1));
+  query.send(events([placed(1, T0 + 6 * W + 1), placed(1, T0 + 12 * W + 1)], T0 + 13 * W, 2));
+  t.deepEqual(publications(query.take() as Report[]).map((p) => p.start), [T0, T0 + 6 * W, T0 + 12 * W]);
+});

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { PublishMarker } from '../../../protocols/snapshot/index.ts';
-import { PublicationLedger } from '../../../runtime/partition/publication-ledger.ts';
+import { COMMITTED_KEPT, PublicationLedger } from '../../../runtime/partition/publication-ledger.ts';
 
 const marker = (key: string, nextOffset: number): PublishMarker => ({ stage: 'aggregate', partition: 0, key, nextOffset, publishedAt: 1_700_000_000_000 });
 
@@ -16,6 +16,18 @@ test('a new key is pending, written once, and durable after its commit', (t) => 
   t.deepEqual(publications.committed('q1/0', 120), { key: 'q1/0', nextOffset: 120 });
   t.is(publications.pending, 0);
   t.deepEqual(publications.request('q1/0', false), { kind: 'durable', notice: { key: 'q1/0', nextOffset: 120 } }, 'committed since this host started: acknowledged, never written again');
+});
+
+test('the ledger remembers the last COMMITTED_KEPT commits of this host, not every one it ever made; restored markers stay', (t) => {
+  const publications = ledger([], [marker('restored/0', 5)]);
+  for (let i = 0; i <= COMMITTED_KEPT; i++) {
+    publications.request(`q/${i}`, false);
+    publications.committed(`q/${i}`, i);
+  }
+  t.is(publications.durable, COMMITTED_KEPT + 1);
+  t.deepEqual(publications.request(`q/${COMMITTED_KEPT}`, false), { kind: 'durable', notice: { key: `q/${COMMITTED_KEPT}`, nextOffset: COMMITTED_KEPT } });
+  t.deepEqual(publications.request('restored/0', false), { kind: 'durable', notice: { key: 'restored/0', nextOffset: 5 } });
+  t.deepEqual(publications.request('q/0', false), { kind: 'write' }, 'the oldest commit is forgotten');
 });
 
 test('a key requested again while it is being written is a duplicate, not a second write', (t) => {
