@@ -17,8 +17,10 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** `env` on top of this process's environment; a variable set to undefined is removed. */
 function start(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const merged = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', ...env }).filter(([, value]) => value !== undefined));
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
