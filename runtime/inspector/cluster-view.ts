@@ -98,5 +98,6 @@ export async function readClusterView(sources: ClusterSources): Promise<ClusterV
     }
   }
   const events: NodeEvent[] = [...views.values()].flatMap((view) => view.events).sort((a, b) => b.at - a.at).slice(0, 200);
-  return { group: sources.group, now: sources.now(), self: sources.self, stages: sources.stages, members: clusterMembers, partitions, events };
+  const shown = sources.stages.filter((stage) => partitions.some((p) => p.stage === stage.name));
+  return { group: sources.group, now: sources.now(), self: sources.self, stages: shown, members: clusterMembers, partitions, events };
 }
