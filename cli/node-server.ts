@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionReader, Transport } from '../protocols/transport.ts';
+import { checkInspectorAddress } from '../runtime/inspector/server.ts';
 import { serveInspector, type EventideNode, type InspectorAsset, type InspectorServer, type Logger, type TableView } from '../index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import { aggregateStage, ingestStage, matchStage, parseStage } from '../pipeline/stages.ts';
@@ -131,6 +132,8 @@ export interface NodeInspectorOptions {
  */
 export async function serveNodeInspector(node: EventideNode, options: NodeInspectorOptions): Promise<InspectorServer> {
   const { transport } = options;
+  // A bad address or a missing token is said before anything connects.
+  checkInspectorAddress(options.address, options.token);
   const topics = options.topics ?? TOPICS;
   const reader = transport.reader();
   const registry = nodeMetrics(node, reader);

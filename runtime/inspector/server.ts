@@ -99,6 +99,11 @@ class HttpError extends Error {
   }
 }
 
+/** Throws the ConfigError `serveInspector` would for this address and token, without binding anything. */
+export function checkInspectorAddress(address: string, token: string | undefined): void {
+  new InspectorAccess(parseInspectAddress(address).host, token);
+}
+
 /**
  * Starts the inspector of `node`. Call it before `node.start()` so the
  * node publishes the inspector's address to its groups (with port 0, the
