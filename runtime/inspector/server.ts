@@ -47,6 +47,7 @@ export interface InspectorAsset {
   readonly contentType: string;
 }
 
+/** What `serveInspector` takes: where to listen, the token, how to read the log, and the node's additions. */
 export interface InspectorOptions {
   /** `HOST:PORT`; port 0 picks a free one. @default '127.0.0.1:0' */
   readonly address?: string;
@@ -85,6 +86,7 @@ export interface InspectorServer {
   readonly port: number;
   /** Pages connected over the WebSocket now. */
   readonly watchers: number;
+  /** Closes every page's socket and stops listening. */
   close(): Promise<void>;
 }
 
