@@ -1,0 +1,187 @@
+/**
+ * The cost of being watched: the pipeline bench's drain (bench/pipeline.ts:
+ * N events written up front, one node drains them on the memory transport)
+ * run in three modes, interleaved so that warm-up and drift fall on each
+ * alike:
+ *
+ * - `off`: no inspector;
+ * - `unwatched`: the node's inspector (as `eventide node --inspect` serves
+ *   it) listening, nobody connected;
+ * - `watched`: the same, with a client in another process watching over the
+ *   real WebSocket what the page watches: the cluster from the start, and
+ *   as soon as there is one, an open window actor (found with `GET
+ *   /api/actors`, as a person picks one; another whenever it is gone) with
+ *   the actor tree of its partition expanded at the supervisor.
+ *
+ * Prints events/s of every run, the median of each mode and the
+ * differences in %.
+ *
+ *   npx tsx bench/inspector.ts [events=500000] [partitions=4] [rounds=3]
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { MemoryLog, memoryTransport } from '../runtime/memory/index.ts';
+import { createNode } from '../runtime/node.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { encodeQueryRecord } from '../protocols/query-record/index.ts';
+import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
+import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
+import { LoadGenerator } from '../pipeline/load-generator.ts';
+import { DEMO_QUERIES } from '../cli/demo.ts';
+import { serveNodeInspector } from '../cli/node-server.ts';
+import type { ActorList, LiveRequest, LiveUpdate } from '../runtime/inspector/api.ts';
+
+type Mode = 'off' | 'unwatched' | 'watched';
+
+/** What the watching client received, by update type. */
+type Received = Record<string, number> & { windows: number };
+
+if (process.argv[2] === '--watch') await watch(process.argv[3]!);
+else await main();
+
+async function main(): Promise<void> {
+  const events = Number(process.argv[2] ?? 500_000);
+  const partitions = Number(process.argv[3] ?? 4);
+  const rounds = Number(process.argv[4] ?? 3);
+  const modes: Mode[] = ['off', 'unwatched', 'watched'];
+  const results: Record<Mode, number[]> = { off: [], unwatched: [], watched: [] };
+  console.log(`events: ${events}, partitions: ${partitions}, queries: ${DEMO_QUERIES.length}, rounds: ${rounds} (modes rotated each round, after one warm-up drain)`);
+  await drain('unwatched', events, partitions);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < modes.length; i++) {
+      const mode = modes[(i + round) % modes.length]!;
+      const { eventsPerSecond, received } = await drain(mode, events, partitions);
+      results[mode].push(eventsPerSecond);
+      console.log(`round ${round + 1} ${mode.padEnd(9)} ${eventsPerSecond.toLocaleString('en-US').padStart(9)} events/s${received === null ? '' : `  (client received ${describe(received)})`}`);
+    }
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const off = median(results.off);
+  const unwatched = median(results.unwatched);
+  const watched = median(results.watched);
+  const change = (from: number, to: number): string => `${(((to - from) / from) * 100).toFixed(1)} %`;
+  console.log(`median events/s: off ${off.toLocaleString('en-US')}, unwatched ${unwatched.toLocaleString('en-US')}, watched ${watched.toLocaleString('en-US')}`);
+  console.log(`inspector listening, nobody watching, vs off: ${change(off, unwatched)}`);
+  console.log(`watched vs unwatched: ${change(unwatched, watched)}`);
+}
+
+function describe(received: Received): string {
+  return Object.entries(received).filter(([type]) => type !== 'windows').map(([type, count]) => `${count} ${type}`).join(', ') + `; ${received.windows} windows watched in turn`;
+}
+
+/** One drain of `events` written up front; events/s from node start until the aggregate stage caught up. */
+async function drain(mode: Mode, events: number, partitions: number): Promise<{ eventsPerSecond: number; received: Received | null }> {
+  const transport = memoryTransport(new MemoryLog(), { clientId: 'bench' });
+  await transport.admin().createTopics(pipelineTopics({ partitions }));
+  const now = Date.now();
+  await transport.producer().send(
+    DEMO_QUERIES.map((nrql, i) => ({ topic: TOPICS.queries, partition: 0, key: `q${i}`, value: encodeQueryRecord({ v: 1, id: `q${i}`, nrql, createdAt: now, expiresAt: now + 3_600_000 }) })),
+  );
+  const generator = new LoadGenerator({ batchSize: 100, jitterMs: 500 });
+  const records = [];
+  for (let i = 0; i < events / 100; i++) records.push({ topic: TOPICS.raw, partition: i % partitions, value: generator.batch(now - 60_000 + Math.floor((i * 100 * 60_000) / events)).value });
+  await transport.producer().send(records);
+
+  const node = createNode({ transport, group: 'bench', stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: pipelineTables(), clock: systemClock });
+  const inspector = mode === 'off' ? null : await serveNodeInspector(node, { address: '127.0.0.1:0', transport });
+  const watcher = mode === 'watched' ? await startWatcher(inspector!.url) : null;
+
+  const reader = transport.reader();
+  const caughtUp = async (stage: string, topic: string): Promise<boolean> => {
+    const end = await reader.endOffsets(topic, 'read_committed');
+    const hosts = node.partitions().filter((p) => p.stage === stage);
+    // The last offset of a transactional partition is a commit marker, which is never delivered.
+    return hosts.length === partitions && hosts.every((p) => p.nextOffset >= (end.get(p.partition) ?? 0) - 1);
+  };
+  const started = performance.now();
+  await node.start();
+  let ingested = false;
+  for (;;) {
+    ingested ||= await caughtUp('ingest', TOPICS.raw);
+    if (ingested && (await caughtUp('aggregate', TOPICS.matched))) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const received = watcher === null ? null : await watcher.stop();
+  if (received !== null && (received.actor ?? 0) === 0) throw new Error(`the watching client saw no actor update (${describe(received)}): the watched run measured nothing`);
+  await inspector?.close();
+  await node.stop();
+  await transport.close();
+  return { eventsPerSecond: Math.round(events / seconds), received };
+}
+
+/** Starts the watching client in a process of its own (the page runs elsewhere too) and waits until it watches. */
+async function startWatcher(url: string): Promise<{ stop(): Promise<Received> }> {
+  const loader = process.execArgv.length > 0 ? process.execArgv : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, fileURLToPath(import.meta.url), '--watch', url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (output.includes('watching\n')) resolve();
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`the watching client exited (${code}) before watching: ${output}`)));
+  });
+  return {
+    async stop() {
+      child.stdin!.end();
+      await exited;
+      const last = output.trim().split('\n').at(-1)!;
+      return JSON.parse(last) as Received;
+    },
+  };
+}
+
+/** The watching client: what the page asks for, until its stdin closes; then prints what it received as JSON. */
+async function watch(url: string): Promise<void> {
+  const received: Received = { windows: 0 } as Received;
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}api/live`);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  let actor: string | undefined;
+  let tree: string | undefined;
+  let finding = false;
+  const request = (): void => socket.send(JSON.stringify({ type: 'watch', cluster: true, ...(tree === undefined ? {} : { actors: tree }), ...(actor === undefined ? {} : { actor }) } satisfies LiveRequest));
+  // A person picks an open window from the tree and opens it; when it is gone, another.
+  const findWindow = async (): Promise<void> => {
+    if (finding) return;
+    finding = true;
+    try {
+      const list = (await (await fetch(new URL('api/actors?machine=window&state=open&limit=1', url))).json()) as ActorList;
+      const found = list.actors[0];
+      if (found !== undefined && found.id !== actor) {
+        actor = found.id;
+        // The tree of the window's partition, expanded at its supervisor.
+        const root = `${found.stage}/${found.partition}`;
+        tree = new URLSearchParams({ stage: found.stage, partition: String(found.partition), parent: root }).toString();
+        received.windows++;
+        request();
+      }
+    } finally {
+      finding = false;
+    }
+  };
+  socket.on('message', (data) => {
+    const update = JSON.parse(String(data)) as LiveUpdate;
+    received[update.type] = (received[update.type] ?? 0) + 1;
+    if (update.type === 'actor.gone') void findWindow();
+    if (update.type === 'error') process.stderr.write(`watching client: the server said: ${update.error}\n`);
+  });
+  request();
+  const finder = setInterval(() => {
+    if (actor === undefined) void findWindow();
+  }, 200);
+  process.stdout.write('watching\n');
+  await new Promise<void>((resolve) => {
+    process.stdin.resume();
+    process.stdin.once('end', () => resolve());
+  });
+  clearInterval(finder);
+  socket.close();
+  process.stdout.write(`${JSON.stringify(received)}\n`);
+}
