@@ -110,7 +110,7 @@ function Facts({ context }: { context: unknown }) {
 function Messages({ messages }: { messages: readonly MessageSummary[] }) {
   if (messages.length === 0) return html`<${Empty}>No message handled since this page opened.<//>`;
   const newestFirst = [...messages].reverse();
-  return html`<table class="grid messages">
+  return html`<div class="scroll"><table class="grid messages">
     <thead><tr><th class="w-time">Time</th><th class="w-type">Type</th><th>Summary</th><th class="w-handled">Handled</th><th class="w-state-wide">State after</th></tr></thead>
     <tbody>
       ${newestFirst.map((message, index) => html`<tr key=${`${message.at}-${message.type}-${messages.length - index}`} data-testid="message-row" class=${message.handled ? '' : 'unhandled'}>
@@ -121,7 +121,7 @@ function Messages({ messages }: { messages: readonly MessageSummary[] }) {
         <td><${StatePill} state=${message.state} /></td>
       </tr>`)}
     </tbody>
-  </table>`;
+  </table></div>`;
 }
 
 function formatSummary(key: string, value: string | number | boolean | null): string {

@@ -136,12 +136,12 @@ function TreeRow({ actor, depth, flat, expanded, toggle }: RowProps) {
   const label = flat ? actor.id : lastSegment(actor.id);
   return html`
     <tr data-testid="actor-row" data-actor-id=${actor.id} data-machine=${actor.machine} data-state=${actor.state}>
-      <td class="tree-cell" style=${`padding-left:${8 + depth * 18}px`}>
+      <td class="tree-cell" style=${`padding-left:${8 + depth * 18}px`}><div>
         ${!flat && actor.children > 0
           ? html`<button type="button" class="expand" data-testid="actor-expand" aria-expanded=${open ? 'true' : 'false'} title=${open ? 'collapse' : 'expand'} onClick=${() => toggle(actor.id)}>${open ? '▾' : '▸'}</button>`
           : html`<span class="expand-space"></span>`}
         <a class="mono" data-testid="actor-open" href=${href.actor(actor.id)} title=${actor.id}>${label}</a>
-      </td>
+      </div></td>
       <td class="mono">${actor.machine}</td>
       <td><${StatePill} state=${actor.state} /></td>
       <td class="muted">${actor.status}</td>

@@ -105,7 +105,7 @@ export function SnapshotPage({ stage, partition, seq }: { stage: string; partiti
 }
 
 function HistoricNode({ actor, depth, selected, select }: { actor: HistoricActor; depth: number; selected: HistoricActor | null; select: (actor: HistoricActor) => void }) {
-  const [open, setOpen] = useState(depth < 2);
+  const [open, setOpen] = useState(depth === 0 || (depth < 3 && actor.children.length <= 10));
   const [shown, setShown] = useState(100);
   const label = depth === 0 ? actor.id : lastSegment(actor.id);
   return html`<div class="hnode">
@@ -114,11 +114,17 @@ function HistoricNode({ actor, depth, selected, select }: { actor: HistoricActor
       <button type="button" class="link-button mono" onClick=${() => select(actor)}>${label}</button>
       <span class="mono muted">${actor.machine}</span>
       <${StatePill} state=${actor.state} />
-      ${actor.children.length > 0 ? html`<span class="muted">${count(actor.children.length)} ${actor.children.length === 1 ? 'child' : 'children'}</span>` : null}
+      ${actor.children.length > 0 ? html`<span class="child-states muted">${count(actor.children.length)} ${actor.children.length === 1 ? 'child' : 'children'}:${statesOf(actor.children).map(([state, n]) => html` <span key=${state}>${count(n)} ${state}</span>`)}</span>` : null}
     </div>
     ${open ? html`${actor.children.slice(0, shown).map((child) => html`<${HistoricNode} key=${child.id} actor=${child} depth=${depth + 1} selected=${selected} select=${select} />`)}
       ${actor.children.length > shown ? html`<div style=${`padding-left:${(depth + 1) * 18 + 22}px`}><button type="button" class="link-button" onClick=${() => setShown(shown + 100)}>show 100 more of ${count(actor.children.length - shown)}</button></div>` : null}` : null}
   </div>`;
+}
+
+function statesOf(actors: readonly HistoricActor[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const actor of actors) counts.set(actor.state, (counts.get(actor.state) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
 function lastSegment(id: string): string {

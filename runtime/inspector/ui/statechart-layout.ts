@@ -52,7 +52,8 @@ export interface Statechart {
 }
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const LABEL_FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+// Edge labels are drawn in the monospace stack (app.css .edge-label text).
+const LABEL_FONT = '11px ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace';
 const STATE_HEIGHT = 34;
 const INITIAL_SIZE = 10;
 const COMPOUND_HEADER = 26;
@@ -138,7 +139,7 @@ async function computeLayout(machine: MachineDefinition): Promise<Statechart> {
     const id = `e${edgeIndex++}`;
     const text = entry.events.join(' / ');
     labelText.set(id, text);
-    edges.push({ id, sources: [entry.source], targets: [entry.target], labels: [{ id: `${id}.label`, text, width: textWidth(text, LABEL_FONT) + 8, height: 16 }] });
+    edges.push({ id, sources: [entry.source], targets: [entry.target], labels: [{ id: `${id}.label`, text, width: textWidth(text, LABEL_FONT) + 10, height: 16 }] });
   }
 
   const toElk = (node: StateNodeDefinition): ElkNode[] => {

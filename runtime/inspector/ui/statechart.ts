@@ -11,6 +11,9 @@ import { html } from './html.ts';
 import { activeStateIds, layoutMachine, type Statechart } from './statechart-layout.ts';
 import { ErrorLine, Loading } from './parts.ts';
 
+/** Drawn a little larger than laid out: the chart is the page's centre. */
+const SCALE = 1.15;
+
 export function StatechartView({ machine, value }: { machine: MachineDefinition; value: unknown }) {
   const [chart, setChart] = useState<Statechart | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +31,7 @@ export function StatechartView({ machine, value }: { machine: MachineDefinition;
   const active = activeStateIds(machine.root, value);
   const activeEdges = (source: string): boolean => active.has(source);
   return html`<div class="chart-wrap">
-    <svg data-testid="statechart" data-machine=${machine.id} class="statechart" viewBox=${`0 0 ${chart.width} ${chart.height}`} width=${chart.width} height=${chart.height} role="img" aria-label=${`statechart of ${machine.id}`}>
+    <svg data-testid="statechart" data-machine=${machine.id} class="statechart" viewBox=${`0 0 ${chart.width} ${chart.height}`} width=${Math.round(chart.width * SCALE)} height=${Math.round(chart.height * SCALE)} role="img" aria-label=${`statechart of ${machine.id}`}>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,1 L9,5 L0,9 z" class="arrowhead" /></marker>
         <marker id="arrow-hot" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,1 L9,5 L0,9 z" class="arrowhead hot" /></marker>
@@ -52,14 +55,12 @@ export function StatechartView({ machine, value }: { machine: MachineDefinition;
       </g>`)}
       ${chart.edges.map((edge) => {
         const hot = activeEdges(edge.source);
-        return html`<g key=${edge.id} class=${`edge ${hot ? 'hot' : ''}`} data-source=${edge.source} data-target=${edge.target}>
-          <path d=${edge.path} class="edge-line" marker-end=${hot ? 'url(#arrow-hot)' : 'url(#arrow)'} />
-          ${edge.labelBox === null ? null : html`<g class="edge-label">
-            <rect x=${edge.labelBox.x} y=${edge.labelBox.y} width=${edge.labelBox.width} height=${edge.labelBox.height} rx="3" />
-            <text x=${edge.labelBox.x + edge.labelBox.width / 2} y=${edge.labelBox.y + edge.labelBox.height / 2} text-anchor="middle" dominant-baseline="central">${edge.label}</text>
-          </g>`}
-        </g>`;
+        return html`<path key=${edge.id} d=${edge.path} class=${`edge-line ${hot ? 'hot' : ''}`} data-source=${edge.source} data-target=${edge.target} marker-end=${hot ? 'url(#arrow-hot)' : 'url(#arrow)'} />`;
       })}
+      ${chart.edges.map((edge) => edge.labelBox === null ? null : html`<g key=${`l${edge.id}`} class=${`edge-label ${activeEdges(edge.source) ? 'hot' : ''}`}>
+        <rect x=${edge.labelBox.x} y=${edge.labelBox.y} width=${edge.labelBox.width} height=${edge.labelBox.height} rx="3" />
+        <text x=${edge.labelBox.x + edge.labelBox.width / 2} y=${edge.labelBox.y + edge.labelBox.height / 2} text-anchor="middle" dominant-baseline="central">${edge.label}</text>
+      </g>`)}
     </svg>
     <${AlsoHandled} chart=${chart} active=${active} />
   </div>`;
