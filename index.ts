@@ -40,6 +40,11 @@ export { createNode, EventideNode, type NodeOptions } from './runtime/node.ts';
 export type { HostedPartition } from './runtime/hosted-partition.ts';
 export type { TableListener, TableView } from './runtime/table-store.ts';
 
+// The inspector: a node's actors, cluster and history, in the browser and as JSON.
+export { serveInspector, type InspectorAsset, type InspectorOptions, type InspectorServer, type InspectorView } from './runtime/inspector/server.ts';
+export type { ActorObserver } from './runtime/actor-observers.ts';
+export type { StageSummary } from './runtime/node.ts';
+
 // What a node reports: instrumentation events, and each partition's statistics and restore.
 export { Instrumentation, type InstrumentationEvents, type InstrumentationEvent } from './runtime/instrumentation.ts';
 export type { PartitionHostStats as PartitionStats, RestoreReport } from './runtime/partition-host.ts';

@@ -14,6 +14,7 @@ import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
 import { pipelineGroup, pipelineTopicNames, pipelineTopics } from '../pipeline/topics.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { ResultsView } from './results-view.ts';
+import { serveNodeInspector } from './node-server.ts';
 
 export interface DemoOptions {
   /** Seconds to run; run until interrupted when absent. */
@@ -23,6 +24,9 @@ export interface DemoOptions {
   readonly partitions: number;
   /** Put before every topic name and the group, as `--topic-prefix` does. @default '' */
   readonly topicPrefix?: string;
+  /** Where the inspector listens (`HOST:PORT`, port 0 for a free one). @default '127.0.0.1:0' */
+  readonly inspect?: string;
+  readonly inspectToken?: string;
   readonly logger: Logger;
   readonly out: NodeJS.WriteStream;
 }
@@ -77,6 +81,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         }),
   );
   const node = createNode({ transport, group: pipelineGroup('demo', naming), nodeId: `demo-${randomUUID().slice(0, 8)}`, stages, tables: pipelineTables(pipeline), logger });
+  const inspector = await serveNodeInspector(node, {
+    address: options.inspect ?? '127.0.0.1:0',
+    transport,
+    topics,
+    logger,
+    ...(options.inspectToken === undefined ? {} : { token: options.inspectToken }),
+  });
+  const inspectorLine = `inspector: ${inspector.url}${options.inspectToken === undefined ? '' : ' (open it with ?token=<your token>)'}`;
+  out.write(`${inspectorLine}\n`);
   await node.start();
 
   const view = new ResultsView();
@@ -105,10 +118,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const draw = (): void => {
     const seconds = (Date.now() - started) / 1000;
     const header = `eventide demo — ${seconds.toFixed(0)} s, ${eventsProduced} events produced, ${eventsProcessed} processed, ${view.published} results published, ${deadLetters} dead letters (Ctrl-C to stop)`;
-    if (redraw) out.write(`\x1b[H\x1b[2J${view.render(header)}\n`);
+    if (redraw) out.write(`\x1b[H\x1b[2J${view.render(`${header}\n${inspectorLine}`)}\n`);
     else out.write(`${header}\n`);
   };
   if (redraw) out.write('\x1b[2J');
+  draw();
   // A referenced timer: the demo runs until its duration ends or it is interrupted.
   const drawTimer = setInterval(draw, 1000);
   const stopDraw = (): void => clearInterval(drawTimer);
@@ -125,6 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const deadline = Date.now() + 5000;
   while (eventsProcessed < eventsProduced && Date.now() < deadline) await systemClock.sleep(50);
   await node.stop();
+  await inspector.close();
   await follower.stop();
   await deadLetterFollower.stop();
   await transport.close();

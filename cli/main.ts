@@ -41,9 +41,13 @@ program
   .option('--rate <events>', 'events per second', positiveInteger, 20_000)
   .option('--partitions <n>', 'partitions per topic', positiveInteger, 4)
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'warn')
+  .option('--inspect <host:port>', 'serve the inspector here (an address other than loopback needs --inspect-token)', '127.0.0.1:0')
+  .addOption(new Option('--inspect-token <token>', 'require this token (16+ characters) on every inspector request').env('EVENTIDE_INSPECT_TOKEN'))
   .action(async (_options: unknown, command: Command) => {
-    const options = withGlobals<{ duration?: number; rate: number; partitions: number; logLevel: LogLevel; topicPrefix?: string }>(command);
+    const options = withGlobals<{ duration?: number; rate: number; partitions: number; logLevel: LogLevel; topicPrefix?: string; inspect: string; inspectToken?: string }>(command);
     const summary = await runDemo({
+      inspect: options.inspect,
+      ...(options.inspectToken === undefined ? {} : { inspectToken: options.inspectToken }),
       ...(options.duration === undefined ? {} : { durationSeconds: options.duration }),
       rate: options.rate,
       partitions: options.partitions,
@@ -88,18 +92,20 @@ withConnectionFlags(program.command('node'))
   .description('join an actor cluster and run stages (parse and match together run fused)')
   .option('--roles <list>', 'parse,match,aggregate', roles, [...ROLES])
   .option('--node-id <id>', 'this node\'s name in the cluster', `${hostname()}-${process.pid}`)
-  .option('--inspect <host:port>', 'serve /metrics and /status here (loopback by default)')
+  .option('--inspect <host:port>', 'serve the inspector (page, JSON API, /metrics, /status) here; an address other than loopback needs --inspect-token')
+  .addOption(new Option('--inspect-token <token>', 'require this token (16+ characters) on every inspector request; needed to bind anything but loopback').env('EVENTIDE_INSPECT_TOKEN'))
   .option('--snapshot-every <duration>', 'snapshot aggregate partitions this often', '5s')
   .option('--idle-timeout <duration>', 'wall-clock quiet time after which a source stops holding the watermark back and a quiet partition closes its windows (keep it above --session-timeout)', '60s')
   .option('--session-timeout <duration>', 'how soon the group notices a node that died', '30s')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
   .action(async (_options: unknown, command: Command) => {
-    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; logLevel: LogLevel }>(command);
+    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; inspectToken?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; logLevel: LogLevel }>(command);
     await runNodeCommand({
       connection: resolveConnection(options),
       roles: options.roles,
       nodeId: options.nodeId,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.inspectToken === undefined ? {} : { inspectToken: options.inspectToken }),
       snapshotEveryMs: parseDuration(options.snapshotEvery),
       idleTimeoutMs: parseDuration(options.idleTimeout),
       sessionTimeoutMs: parseDuration(options.sessionTimeout),

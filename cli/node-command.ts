@@ -5,13 +5,16 @@
 import { createNode, type Logger } from '../index.ts';
 import { pipelineStages, pipelineTables, type PipelineOptions, type Role } from '../pipeline/stages.ts';
 import { connect, type Connection } from './connection.ts';
-import { serveNode } from './node-server.ts';
+import { serveNodeInspector } from './node-server.ts';
+import { advertisedInspectAddress } from './inspect-address.ts';
 
 export interface NodeCommandOptions {
   readonly connection: Connection;
   readonly roles: readonly Role[];
   readonly nodeId: string;
   readonly inspect?: string;
+  /** Required by the inspector on every request; needed to bind anything but loopback. */
+  readonly inspectToken?: string;
   readonly snapshotEveryMs: number;
   /** Quiet time after which a source or partition stops holding windows open (wall clock). */
   readonly idleTimeoutMs?: number;
@@ -47,7 +50,6 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
     stages: pipelineStages(options.roles, pipeline),
     tables,
     logger,
-    metadata: options.inspect === undefined ? {} : { inspect: options.inspect },
     onTableProgress: (table, read, total) => {
       if (showBar) {
         const width = 30;
@@ -59,7 +61,18 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
       }
     },
   });
-  const server = options.inspect === undefined ? null : await serveNode(node, options.inspect, transport.reader());
+  const server =
+    options.inspect === undefined
+      ? null
+      : await serveNodeInspector(node, {
+          address: options.inspect,
+          transport,
+          topics: connection.topics,
+          logger,
+          ...(options.inspectToken === undefined ? {} : { token: options.inspectToken }),
+          ...advertisedInspectAddress(options.inspect),
+        });
+  if (server !== null) logger.info({ url: server.url }, `inspector: ${server.url}`);
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -74,7 +87,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
         logger.info({ stage, partition, offset: nextOffset, snapshots, lastSnapshotAt }, `left ${stage}[${partition}] at offset ${nextOffset}`);
       }
       await transport.close();
-      server?.close();
+      await server?.close();
       process.exit(0);
     } catch (error) {
       logger.error({ err: String(error) }, 'stopping failed');
@@ -84,7 +97,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await node.start();
-  logger.info({ group: connection.group, topics: connection.topics, roles: options.roles, inspect: options.inspect ?? null }, `node ${options.nodeId} joined`);
+  logger.info({ group: connection.group, topics: connection.topics, roles: options.roles, inspect: server?.url ?? null }, `node ${options.nodeId} joined`);
   // Query registrations and cancellations as this node learns them, so an operator sees they reached it.
   for (const table of tables) {
     const queries = node.table(table.name);

@@ -1,12 +1,17 @@
 /**
- * A node's HTTP port: Prometheus metrics at `/metrics` and the node's
- * partitions as JSON at `/status`. Counters follow the node's
- * instrumentation events; gauges are read from the node when scraped.
+ * A node's HTTP port: the inspector (runtime/inspector/), with Prometheus
+ * metrics at `/metrics` and the node's partitions as JSON at `/status`.
+ * Counters follow the node's instrumentation events; gauges are read from
+ * the node when scraped.
  */
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PartitionReader } from '../protocols/transport.ts';
-import type { EventideNode } from '../index.ts';
+import type { PartitionReader, Transport } from '../protocols/transport.ts';
+import { checkInspectorAddress } from '../runtime/inspector/server.ts';
+import { serveInspector, type EventideNode, type InspectorAsset, type InspectorServer, type Logger, type TableView } from '../index.ts';
+import type { QueryRecord } from '../protocols/query-record/index.ts';
+import { aggregateStage, ingestStage, matchStage, parseStage } from '../pipeline/stages.ts';
+import { TOPICS, type PipelineTopicNames } from '../pipeline/topics.ts';
+import { queriesInspectorView } from '../pipeline/queries-view.ts';
 
 export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Registry {
   const registry = new Registry();
@@ -36,6 +41,10 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
   });
   events.on('partition.restored', (e) => restoreSeconds.observe({ stage: e.stage, from: e.report.from }, e.report.durationMs / 1000));
   events.on('rebalance', (e) => rebalances.inc({ stage: e.stage }));
+  const handOvers = new Counter({ name: 'eventide_partitions_revoked_total', help: 'Partitions handed over cleanly (revoked, final snapshot written), by stage', labelNames: ['stage'], registers });
+  const losses = new Counter({ name: 'eventide_partitions_lost_total', help: 'Partitions lost (crash, expiry, expulsion) and abandoned without a final snapshot, by stage', labelNames: ['stage'], registers });
+  events.on('partition.revoked', (e) => handOvers.inc({ stage: e.stage }));
+  events.on('partition.lost', (e) => losses.inc({ stage: e.stage }));
   events.on('partition.failed', (e) => failures.inc({ stage: e.stage }));
   events.on('message.unhandled', (e) => unhandled.inc({ stage: e.stage, machine: e.machine, state: e.state, type: e.type }));
   events.on('publication.duplicate', (e) => duplicates.inc({ stage: e.stage }));
@@ -95,26 +104,64 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
   return registry;
 }
 
-export async function serveNode(node: EventideNode, address: string, reader?: PartitionReader): Promise<Server> {
-  const [host, portText] = address.includes(':') ? [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)] : ['127.0.0.1', address];
+// TODO(merge ui): import inspectorAssets from runtime/inspector/assets.ts statically once the page lands.
+const loadInspectorPage = async (): Promise<ReadonlyMap<string, InspectorAsset>> => {
+  const specifier = '../runtime/inspector/assets.ts';
+  const module = (await import(specifier)) as { inspectorAssets(): Promise<ReadonlyMap<string, InspectorAsset>> };
+  return module.inspectorAssets();
+};
+
+/** What `eventide node` and `eventide demo` serve on their inspector address. */
+export interface NodeInspectorOptions {
+  /** `HOST:PORT`. */
+  readonly address: string;
+  readonly token?: string;
+  readonly transport: Transport;
+  /** The pipeline's topics (the queries view follows its results). @default TOPICS */
+  readonly topics?: PipelineTopicNames;
+  readonly logger?: Logger;
+  /** The address to publish when the bound one is not reachable as such. */
+  readonly advertise?: string;
+}
+
+/**
+ * The node's inspector with the pipeline's additions: Prometheus metrics at
+ * `/metrics`, the `queries` view, and every stage of the pipeline in the
+ * cluster view (nodes with other roles included). Call it before
+ * `node.start()`, so the node publishes its address.
+ */
+export async function serveNodeInspector(node: EventideNode, options: NodeInspectorOptions): Promise<InspectorServer> {
+  const { transport } = options;
+  // A bad address or a missing token is said before anything connects.
+  checkInspectorAddress(options.address, options.token);
+  const topics = options.topics ?? TOPICS;
+  const reader = transport.reader();
   const registry = nodeMetrics(node, reader);
-  const server = createServer((request, response) => {
-    if (request.url === '/metrics') {
-      registry.metrics().then(
-        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        (error: unknown) => response.writeHead(500).end(String(error)),
-      );
-      return;
-    }
-    if (request.url === '/status') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ nodeId: node.nodeId, state: node.state, partitions: node.partitions() }, null, 2));
-      return;
-    }
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('eventide node: /metrics, /status\n');
+  const queries = node.table('queries') as TableView<QueryRecord> | undefined;
+  const queriesView = queries === undefined ? null : await queriesInspectorView(queries, reader, topics.results, () => Date.now());
+  const cluster = [ingestStage({ topics }), parseStage({ topics }), matchStage({ topics }), aggregateStage({ topics })];
+  const server = await serveInspector(node, {
+    address: options.address,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.advertise === undefined ? {} : { advertise: options.advertise }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    reader,
+    admin: transport.admin(),
+    clusterStages: cluster.map((stage) => ({ name: stage.name, topic: stage.input.topic, group: `${node.group}.${stage.name}`, snapshotsTopic: stage.snapshots?.topic ?? null, machine: stage.machine.id })),
+    views: queriesView === null ? [] : [queriesView.view],
+    page: loadInspectorPage,
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number(portText), host, () => resolve());
-  });
-  return server;
+  return {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    get watchers() {
+      return server.watchers;
+    },
+    close: async () => {
+      await queriesView?.stop();
+      await server.close();
+    },
+  };
 }

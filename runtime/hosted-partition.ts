@@ -31,6 +31,8 @@ export interface HostedPartition {
   stats(): PartitionHostStats;
   /** The partition machine's current snapshot (its spawned children included), or null before restore and after stop. */
   actorSnapshot(): AnyMachineSnapshot | null;
+  /** The partition actor's xstate session id (inspection events name their actor by it), or null when it does not run. */
+  actorSessionId(): string | null;
 }
 
 /** The public view of a partition host. */
@@ -41,5 +43,6 @@ export function hostedPartition(host: PartitionHost): HostedPartition {
     partition: host.partition,
     stats: () => host.stats(),
     actorSnapshot: () => (host.actor?.getSnapshot() as AnyMachineSnapshot | undefined) ?? null,
+    actorSessionId: () => host.actor?.sessionId ?? null,
   };
 }

@@ -24,6 +24,10 @@ export interface InstrumentationEvents {
   readonly 'partition.restored': { readonly stage: string; readonly partition: number; readonly report: RestoreReport };
   /** A partition stopped on its own (fenced, a writer or machine failure). */
   readonly 'partition.failed': { readonly stage: string; readonly partition: number; readonly error: unknown };
+  /** A partition was handed over cleanly (revoked): its final snapshot is being written. */
+  readonly 'partition.revoked': { readonly stage: string; readonly partition: number; readonly generation: number };
+  /** A partition was lost (this member crashed, expired or was expelled) and abandoned without a final write. */
+  readonly 'partition.lost': { readonly stage: string; readonly partition: number; readonly generation: number };
   /** The stage's group gave this node partitions in a new generation. */
   readonly 'rebalance': { readonly stage: string; readonly generation: number; readonly assigned: number };
   /**

@@ -5,7 +5,7 @@
  * node with the same group scales the stages out.
  */
 import { randomUUID } from 'node:crypto';
-import type { InspectionEvent } from 'xstate';
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import type { Transport, Producer } from '../protocols/transport.ts';
 import type { Clock } from '../protocols/clock.ts';
 import { ConfigError } from '../protocols/errors.ts';
@@ -19,6 +19,16 @@ import { TableStore, type RejectedTableRecord, type TableView } from './table-st
 import type { PartitionHost, PartitionHostStats } from './partition-host.ts';
 import { hostedPartition, type HostedPartition } from './hosted-partition.ts';
 import { Instrumentation } from './instrumentation.ts';
+import { ActorObservers, type ActorObserver } from './actor-observers.ts';
+
+/** A stage as a node runs it: its name, input topic, consumer group, snapshots topic and machine. */
+export interface StageSummary {
+  readonly name: string;
+  readonly topic: string;
+  readonly group: string;
+  readonly snapshotsTopic: string | null;
+  readonly machine: string;
+}
 
 /** What `createNode` takes: where the cluster is, which stages and tables this node runs, and how it reports. */
 export interface NodeOptions {
@@ -74,6 +84,9 @@ export class EventideNode {
   readonly #tables = new Map<string, TableStore>();
   readonly #runners: StageRunner[] = [];
   readonly #partitions = new Map<string, number>();
+  readonly #observers: ActorObservers;
+  #advertised: Readonly<Record<string, string>> = {};
+  #startedAt: number | null = null;
   #producer: Producer | null = null;
   #state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
 
@@ -84,6 +97,8 @@ export class EventideNode {
     this.#logger = (options.logger ?? silentLogger).child({ node: this.nodeId });
     // A listener's error is logged where the node logs (to the console when it logs nowhere), never lost.
     this.instrumentation = new Instrumentation(options.logger === undefined ? {} : { logger: this.#logger });
+    this.#observers = new ActorObservers((error) => this.#logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'an actor observer threw; it is ignored'));
+    if (options.inspect !== undefined) this.#observers.add(options.inspect);
     for (const table of options.tables ?? []) {
       this.#tables.set(table.name, new TableStore(table, (rejected) => this.#rejectTableRecord(table, rejected)));
     }
@@ -102,10 +117,68 @@ export class EventideNode {
     return this.#state;
   }
 
+  /** The cluster's name: each stage's consumer group is `<group>.<stage>`. */
+  get group(): string {
+    return this.#options.group;
+  }
+
+  /** The kind of log the node talks to (`kafka` or `memory`). */
+  get transportKind(): string {
+    return this.#options.transport.kind;
+  }
+
+  /** When `start()` was called (the node's clock), or null before. */
+  get startedAt(): number | null {
+    return this.#startedAt;
+  }
+
+  /** What the node publishes about itself to the other members (its id, its inspector's address). */
+  get metadata(): Readonly<Record<string, string>> {
+    return { nodeId: this.nodeId, ...this.#options.metadata, ...this.#advertised };
+  }
+
+  /**
+   * Adds to what the node publishes to the other members (the inspector's
+   * address once its port is known). Only before `start()`: members read it
+   * when they join.
+   */
+  advertise(metadata: Readonly<Record<string, string>>): void {
+    if (this.#state !== 'created') throw new ConfigError(`node ${this.nodeId} publishes its metadata when it joins: advertise before start() (it is ${this.#state})`);
+    this.#advertised = { ...this.#advertised, ...metadata };
+  }
+
+  /** The partition machine of one of this node's stages (the inspector names children's machines from it). */
+  stageMachine(stage: string): AnyStateMachine {
+    const found = this.#options.stages.find((s) => s.name === stage);
+    if (found === undefined) throw new ConfigError(`node ${this.nodeId} runs no stage '${stage}'`);
+    return found.machine;
+  }
+
+  /** The stages this node runs, as the inspector describes them. */
+  stages(): StageSummary[] {
+    return this.#options.stages.map((stage) => ({
+      name: stage.name,
+      topic: stage.input.topic,
+      group: `${this.#options.group}.${stage.name}`,
+      snapshotsTopic: stage.snapshots?.topic ?? null,
+      machine: stage.machine.id,
+    }));
+  }
+
+  /**
+   * Adds an observer of every actor's inspection events (messages, state
+   * changes) of every partition, now and later; returns the function that
+   * removes it. Without observers, inspection costs one check per event.
+   */
+  observeActors(observer: ActorObserver): () => void {
+    return this.#observers.add(observer);
+  }
+
   /** Reads every table to its end, then joins each stage's group. */
   async start(): Promise<void> {
     if (this.#state !== 'created') throw new ConfigError(`node ${this.nodeId} cannot start from ${this.#state}`);
     this.#state = 'starting';
+    this.#startedAt = this.#clock.now();
     const { transport } = this.#options;
     await this.#loadTopicPartitions();
     this.#producer = transport.producer();
@@ -120,7 +193,7 @@ export class EventideNode {
       const runner = new StageRunner(stage, {
         nodeId: this.nodeId,
         group: this.#options.group,
-        metadata: { nodeId: this.nodeId, ...this.#options.metadata },
+        metadata: this.metadata,
         transport,
         reader,
         clock: this.#clock,
@@ -128,7 +201,7 @@ export class EventideNode {
         partitionsOf: (topic) => this.#partitions.get(topic),
         instrumentation: this.instrumentation,
         tableSnapshot: (name) => this.#tables.get(name)?.snapshot() ?? [],
-        ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
+        inspect: this.#observers.dispatch,
         ...(this.#options.onRestored ? { onRestored: (host: PartitionHost) => this.#options.onRestored?.(hostedPartition(host)) } : {}),
       });
       for (const name of stage.tables ?? []) {

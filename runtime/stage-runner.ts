@@ -146,6 +146,7 @@ export class StageRunner {
         this.#hosts.delete(partition);
         if (host === undefined) return;
         this.#revokedPartitions++;
+        this.#context.instrumentation.emit('partition.revoked', { stage: this.stage.name, partition, generation: host.generation });
         this.#logger.info({ partition, generation: host.generation }, `revoked ${this.stage.name}[${partition}]`);
         await this.#revoke(host);
       }),
@@ -164,6 +165,7 @@ export class StageRunner {
       if (host === undefined) continue;
       this.#hosts.delete(partition);
       this.#lostPartitions++;
+      this.#context.instrumentation.emit('partition.lost', { stage: this.stage.name, partition, generation: host.generation });
       this.#logger.warn({ partition, generation: host.generation, state: host.lifecycle.state }, `lost ${this.stage.name}[${partition}]: abandoned without a final snapshot`);
       host.abandon();
     }

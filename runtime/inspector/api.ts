@@ -69,8 +69,6 @@ export interface RestoreSummary {
   readonly durationMs: number;
   /** Publish markers applied on top of the snapshot. */
   readonly markers: number;
-  /** When the restore finished. */
-  readonly at: number;
 }
 
 /** A partition hosted by a node. */
@@ -95,7 +93,7 @@ export interface PartitionView {
 export interface NodeEvent {
   readonly at: number;
   readonly nodeId: string;
-  readonly kind: 'rebalance' | 'restored' | 'failed' | 'revoked' | 'started' | 'stopping';
+  readonly kind: 'rebalance' | 'restored' | 'failed' | 'revoked' | 'lost';
   readonly stage?: string;
   readonly partition?: number;
   /** One line a person reads: "restored aggregate[2] from snapshot 14 in 120 ms". */
@@ -189,7 +187,11 @@ export interface ActorList {
   readonly offset: number;
   readonly limit: number;
   readonly actors: readonly ActorSummary[];
-  /** Matched actors per machine and state: `{ window: { open: 1200, published: 3 } }`. */
+  /**
+   * Actors per machine and state in the whole subtree listed (under `parent`,
+   * or every actor of the node within `stage`/`partition`), whatever the
+   * `machine`, `state` and `q` filters: `{ window: { open: 1200, published: 3 } }`.
+   */
   readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
@@ -260,6 +262,7 @@ export interface MarkerEntry {
   readonly key: string;
   /** The input offset the partition had reached when it asked to publish. */
   readonly inputOffset: number;
+  readonly publishedAt: number;
   /** The newest snapshot before it, or null. */
   readonly afterSeq: number | null;
 }
@@ -326,7 +329,7 @@ export interface QueryView {
   /** Why it is invalid, when it is. */
   readonly error: string | null;
   /** Its newest published windows (the newest first, at most 10), as the results topic holds them. */
-  readonly results: readonly { readonly windowStart: number; readonly windowEnd: number; readonly facet: readonly string[] | null; readonly values: Readonly<Record<string, unknown>>; readonly complete: boolean }[];
+  readonly results: readonly { readonly windowStart: number; readonly windowEnd: number; readonly facet: readonly (string | number | boolean | null)[] | null; readonly values: Readonly<Record<string, number | null>>; readonly complete: boolean }[];
   /** Results of it seen on the results topic since the node started. */
   readonly published: number;
 }

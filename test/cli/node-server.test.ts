@@ -1,7 +1,6 @@
 import test from 'ava';
-import type { AddressInfo } from 'node:net';
 import { PipelineFixture, generateEvents, waitFor } from '../helpers/pipeline-fixture.ts';
-import { serveNode } from '../../cli/node-server.ts';
+import { serveNodeInspector } from '../../cli/node-server.ts';
 import { memoryTransport } from '../../runtime/memory/index.ts';
 import { createNode } from '../../runtime/node.ts';
 import { pipelineStages, queriesTable } from '../../pipeline/stages.ts';
@@ -23,10 +22,10 @@ test('a node serves Prometheus metrics of records, dead letters, snapshots and r
   const transport = memoryTransport(fixture.log, { clientId: 'metrics-node' });
   const node = createNode({ transport, group: 'test', stages: pipelineStages(['parse', 'match', 'aggregate'], fixture.options), tables: [queriesTable], clock: fixture.clock });
   fixture.nodes.push({ node, transport, roles: ['parse', 'match', 'aggregate'] });
-  const server = await serveNode(node, '127.0.0.1:0', transport.reader());
+  const server = await serveNodeInspector(node, { address: '127.0.0.1:0', transport });
   await node.start();
   t.teardown(() => void server.close());
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = `http://127.0.0.1:${server.port}`;
 
   let metrics = '';
   await waitFor(
