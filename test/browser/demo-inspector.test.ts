@@ -109,10 +109,15 @@ test.serial('a window draws its statechart with the current state highlighted, i
   t.log(await browser!.screenshot('statechart', page.page));
 
   // Its end plus lateness passes within about 12 s; a generous deadline for the close and the publication.
-  const published = await page.until(() => page.activeStates(), (ids) => ids.includes('window.published'), 'the window published', 90_000);
+  let published: string[];
+  try {
+    published = await page.until(() => page.activeStates(), (ids) => ids.includes('window.published'), 'the window published', 90_000);
+  } finally {
+    // What the page shows once the window closed, published on screen or not.
+    t.log(await browser!.screenshot('statechart-after-close', page.page));
+  }
   t.deepEqual(published, ['window.published']);
   t.is(await page.actorState(), 'published');
-  t.log(await browser!.screenshot('statechart-published', page.page));
   await page.page.close();
 });
 
