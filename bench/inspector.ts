@@ -13,10 +13,13 @@
  *   /api/actors`, as a person picks one; another whenever it is gone) with
  *   the actor tree of its partition expanded at the supervisor.
  *
- * Prints events/s of every run, the median of each mode and the
- * differences in %.
+ * Prints, for every run, events/s of wall-clock time and of this process's
+ * CPU time (the watching client's is not counted: it stands for a browser
+ * elsewhere), then the median of each mode and the differences in %, both
+ * between medians and as the median of each round's own difference. On a
+ * machine shared with other work, the CPU figures move less.
  *
- *   npx tsx bench/inspector.ts [events=500000] [partitions=4] [rounds=3]
+ *   npx tsx bench/inspector.ts [events=500000] [partitions=4] [rounds=5]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,41 +40,55 @@ type Mode = 'off' | 'unwatched' | 'watched';
 /** What the watching client received, by update type. */
 type Received = Record<string, number> & { windows: number };
 
-if (process.argv[2] === '--watch') await watch(process.argv[3]!);
-else await main();
+
+interface Run {
+  /** Events per second of wall-clock time. */
+  readonly eventsPerSecond: number;
+  /** Events per second of this process's CPU time (less moved by other work on the machine). */
+  readonly eventsPerCpuSecond: number;
+  readonly received: Received | null;
+}
 
 async function main(): Promise<void> {
   const events = Number(process.argv[2] ?? 500_000);
   const partitions = Number(process.argv[3] ?? 4);
-  const rounds = Number(process.argv[4] ?? 3);
+  const rounds = Number(process.argv[4] ?? 5);
   const modes: Mode[] = ['off', 'unwatched', 'watched'];
-  const results: Record<Mode, number[]> = { off: [], unwatched: [], watched: [] };
+  const runs: Record<Mode, Run[]> = { off: [], unwatched: [], watched: [] };
   console.log(`events: ${events}, partitions: ${partitions}, queries: ${DEMO_QUERIES.length}, rounds: ${rounds} (modes rotated each round, after one warm-up drain)`);
   await drain('unwatched', events, partitions);
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < modes.length; i++) {
       const mode = modes[(i + round) % modes.length]!;
-      const { eventsPerSecond, received } = await drain(mode, events, partitions);
-      results[mode].push(eventsPerSecond);
-      console.log(`round ${round + 1} ${mode.padEnd(9)} ${eventsPerSecond.toLocaleString('en-US').padStart(9)} events/s${received === null ? '' : `  (client received ${describe(received)})`}`);
+      const run = await drain(mode, events, partitions);
+      runs[mode].push(run);
+      console.log(
+        `round ${round + 1} ${mode.padEnd(9)} ${format(run.eventsPerSecond).padStart(9)} events/s, ${format(run.eventsPerCpuSecond).padStart(9)} events/CPU-s` +
+          (run.received === null ? '' : `  (client received ${describe(run.received)})`),
+      );
     }
   }
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const off = median(results.off);
-  const unwatched = median(results.unwatched);
-  const watched = median(results.watched);
-  const change = (from: number, to: number): string => `${(((to - from) / from) * 100).toFixed(1)} %`;
-  console.log(`median events/s: off ${off.toLocaleString('en-US')}, unwatched ${unwatched.toLocaleString('en-US')}, watched ${watched.toLocaleString('en-US')}`);
-  console.log(`inspector listening, nobody watching, vs off: ${change(off, unwatched)}`);
-  console.log(`watched vs unwatched: ${change(unwatched, watched)}`);
+  const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const change = (from: number, to: number): number => ((to - from) / from) * 100;
+  const percent = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)} %`;
+  for (const [unit, pick] of [['events/s', (run: Run) => run.eventsPerSecond], ['events/CPU-s', (run: Run) => run.eventsPerCpuSecond]] as const) {
+    const [off, unwatched, watched] = modes.map((mode) => median(runs[mode].map(pick)));
+    // The same round's runs side by side: drift of the machine between rounds cancels out.
+    const paired = (from: Mode, to: Mode): number => median(runs[from].map((run, round) => change(pick(run), pick(runs[to][round]!))));
+    console.log(`median ${unit}: off ${format(off!)}, unwatched ${format(unwatched!)}, watched ${format(watched!)}`);
+    console.log(`  unwatched vs off: ${percent(change(off!, unwatched!))} (median of per-round differences ${percent(paired('off', 'unwatched'))})`);
+    console.log(`  watched vs unwatched: ${percent(change(unwatched!, watched!))} (median of per-round differences ${percent(paired('unwatched', 'watched'))})`);
+  }
 }
+
+const format = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 function describe(received: Received): string {
   return Object.entries(received).filter(([type]) => type !== 'windows').map(([type, count]) => `${count} ${type}`).join(', ') + `; ${received.windows} windows watched in turn`;
 }
 
 /** One drain of `events` written up front; events/s from node start until the aggregate stage caught up. */
-async function drain(mode: Mode, events: number, partitions: number): Promise<{ eventsPerSecond: number; received: Received | null }> {
+async function drain(mode: Mode, events: number, partitions: number): Promise<Run> {
   const transport = memoryTransport(new MemoryLog(), { clientId: 'bench' });
   await transport.admin().createTopics(pipelineTopics({ partitions }));
   const now = Date.now();
@@ -95,6 +112,7 @@ async function drain(mode: Mode, events: number, partitions: number): Promise<{ 
     return hosts.length === partitions && hosts.every((p) => p.nextOffset >= (end.get(p.partition) ?? 0) - 1);
   };
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await node.start();
   let ingested = false;
   for (;;) {
@@ -103,12 +121,14 @@ async function drain(mode: Mode, events: number, partitions: number): Promise<{ 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const received = watcher === null ? null : await watcher.stop();
   if (received !== null && (received.actor ?? 0) === 0) throw new Error(`the watching client saw no actor update (${describe(received)}): the watched run measured nothing`);
   await inspector?.close();
   await node.stop();
   await transport.close();
-  return { eventsPerSecond: Math.round(events / seconds), received };
+  return { eventsPerSecond: events / seconds, eventsPerCpuSecond: events / cpuSeconds, received };
 }
 
 /** Starts the watching client in a process of its own (the page runs elsewhere too) and waits until it watches. */
@@ -185,3 +205,7 @@ async function watch(url: string): Promise<void> {
   socket.close();
   process.stdout.write(`${JSON.stringify(received)}\n`);
 }
+
+// Last, so that every declaration above is initialised when either runs.
+if (process.argv[2] === '--watch') await watch(process.argv[3]!);
+else await main();
