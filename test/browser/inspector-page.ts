@@ -64,9 +64,23 @@ export class InspectorPage {
     return this.page.locator(`[data-testid="actor-row"][data-actor-id="${cssString(id)}"]`);
   }
 
-  /** Expands an actor's row in the tree (its children are listed under it). */
-  async expand(id: string): Promise<void> {
-    await this.actorRow(id).locator('[data-testid="actor-expand"]').first().click();
+  /**
+   * Lists the children of `parent` (of one machine) in the tree, expanding
+   * its row whenever it shows collapsed (it may be drawn anew as live
+   * updates arrive), until some are listed.
+   */
+  async childrenOf(parent: string, machine: string, timeoutMs = 60_000): Promise<ShownActor[]> {
+    const button = this.actorRow(parent).locator('[data-testid="actor-expand"]').first();
+    return this.until(
+      async () => {
+        const shown = (await this.actors()).filter((actor) => actor.machine === machine && actor.id.startsWith(`${parent}/`));
+        if (shown.length === 0 && (await button.count()) > 0 && (await button.getAttribute('aria-expanded')) !== 'true') await button.click({ timeout: 5000 });
+        return shown;
+      },
+      (rows) => rows.length > 0,
+      `${machine} actors under ${parent}`,
+      timeoutMs,
+    );
   }
 
   /** Opens an actor's own view from its row. */
