@@ -55,3 +55,8 @@ test('records same-origin http and WebSocket requests apart from requests to ano
   t.deepEqual(browser.foreignRequests(otherUrl).map((request) => `${request.kind} ${new URL(request.url).pathname}`).sort(), ['http /', 'http /data.json', 'ws /live']);
   t.deepEqual(browser.pageErrors, []);
 });
+
+test('without Chromium it fails saying how to install Debian\'s package', async (t) => {
+  const error = await t.throwsAsync(openBrowser({ executablePath: '/nonexistent/chromium' }));
+  t.regex(error!.message, /apt-get install -y chromium/);
+});

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
@@ -59,16 +59,16 @@ export interface BrowserSession {
 }
 
 /** Throws, saying how to install it, when Debian's chromium is missing. */
-export function requireChromium(): string {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`the browser tests need Chromium at ${CHROMIUM}, and it is missing: apt-get install -y chromium (Debian's package; no test downloads a browser)`);
+export function requireChromium(path: string = CHROMIUM): string {
+  if (!existsSync(path)) {
+    throw new Error(`the browser tests need Chromium at ${path}, and it is missing: apt-get install -y chromium (Debian's package; no test downloads a browser)`);
   }
-  return CHROMIUM;
+  return path;
 }
 
 /** Launches headless Chromium with a fresh user-data directory and opens a page. */
-export async function openBrowser(options: { readonly viewport?: { width: number; height: number } } = {}): Promise<BrowserSession> {
-  const executablePath = requireChromium();
+export async function openBrowser(options: { readonly viewport?: { width: number; height: number }; /** @default CHROMIUM */ readonly executablePath?: string } = {}): Promise<BrowserSession> {
+  const executablePath = requireChromium(options.executablePath);
   const profile = await mkdtemp(join(tmpdir(), 'eventide-chromium-'));
   let context: BrowserContext;
   try {
@@ -142,16 +142,23 @@ let folder: string | undefined;
 
 /**
  * The folder of this test run's screenshots, `test-results/screenshots/<time>/`
- * (or `EVENTIDE_SCREENSHOTS`), created and printed on first use. ava runs
+ * (or `EVENTIDE_SCREENSHOTS`), created on first use and printed by the
+ * test file that created it. ava runs
  * each test file in a child process of its own; they share the time at which
  * their parent (the ava run) started, so one run's files land together.
  */
 export function screenshotFolder(): string {
   if (folder !== undefined) return folder;
   const chosen = process.env.EVENTIDE_SCREENSHOTS ?? join(ROOT, 'test-results', 'screenshots', runStamp());
-  mkdirSync(chosen, { recursive: true });
+  mkdirSync(dirname(chosen), { recursive: true });
+  try {
+    mkdirSync(chosen);
+    // The test file that made the folder says where it is; the run's others use it silently.
+    console.log(`screenshots: ${chosen}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
   folder = chosen;
-  console.log(`screenshots: ${chosen}`);
   return chosen;
 }
 
