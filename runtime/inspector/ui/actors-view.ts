@@ -87,9 +87,9 @@ function Filters({ query, go }: { query: URLSearchParams; go: (changes: Readonly
   const scope = [query.get('stage') && `stage ${query.get('stage')}`, query.get('partition') && `partition ${query.get('partition')}`, query.get('parent') && `under ${query.get('parent')}`].filter(Boolean).join(' · ');
   const any = text.q !== '' || text.machine !== '' || text.state !== '';
   return html`<div class="filters">
-    <label>Id contains <input type="search" data-testid="filter-q" value=${text.q} onInput=${(e: Event) => edit('q', (e.target as HTMLInputElement).value)} placeholder="w:1700" /></label>
-    <label>Machine <input type="search" data-testid="filter-machine" value=${text.machine} onInput=${(e: Event) => edit('machine', (e.target as HTMLInputElement).value)} placeholder="window" /></label>
-    <label>State <input type="search" data-testid="filter-state" value=${text.state} onInput=${(e: Event) => edit('state', (e.target as HTMLInputElement).value)} placeholder="open" /></label>
+    <label>Id contains <input type="search" data-testid="filter-q" value=${text.q} onInput=${(e: Event) => edit('q', (e.target as HTMLInputElement).value)} placeholder="any id" /></label>
+    <label>Machine <input type="search" data-testid="filter-machine" value=${text.machine} onInput=${(e: Event) => edit('machine', (e.target as HTMLInputElement).value)} placeholder="any machine" /></label>
+    <label>State <input type="search" data-testid="filter-state" value=${text.state} onInput=${(e: Event) => edit('state', (e.target as HTMLInputElement).value)} placeholder="any state" /></label>
     ${any ? html`<button type="button" onClick=${() => go({ q: undefined, machine: undefined, state: undefined, offset: undefined })}>Clear filters</button>` : null}
     <span class="scope muted">${scope === '' ? 'all partitions of this node' : scope}${scope === '' ? null : html` · <a href=${href.actors()}>all</a>`}</span>
   </div>`;
