@@ -70,7 +70,7 @@ export function ActorPage({ id, node }: { id: string; node: NodeView | null }) {
       </div>
     </div>
     <div class="actor-grid">
-      <${Panel} title="Statechart" class="chart-panel">
+      <${Panel} title="Statechart" class=${`chart-panel ${gone ? 'stale' : ''}`} extra=${gone ? html`<span class="muted">last known state</span>` : undefined}>
         ${machineError !== null ? html`<${ErrorLine} error=${machineError} />` : machine === null || machine.id !== detail.machine ? html`<${Loading} what="the machine" />` : html`<${StatechartView} machine=${machine} value=${detail.value} />`}
       <//>
       <${Panel} title="Context" class="facts-panel">
