@@ -41,7 +41,9 @@ export type { HostedPartition } from './runtime/hosted-partition.ts';
 export type { TableListener, TableView } from './runtime/table-store.ts';
 
 // The inspector: a node's actors, cluster and history, in the browser and as JSON.
-export { serveInspector, type InspectorAsset, type InspectorOptions, type InspectorServer, type InspectorView } from './runtime/inspector/server.ts';
+export { checkInspectorAddress, serveInspector, type InspectorAsset, type InspectorOptions, type InspectorServer, type InspectorView } from './runtime/inspector/server.ts';
+export { parseInspectAddress } from './runtime/inspector/access.ts';
+export type * from './runtime/inspector/api.ts';
 export type { ActorObserver } from './runtime/actor-observers.ts';
 export type { StageSummary } from './runtime/node.ts';
 

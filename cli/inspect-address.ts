@@ -4,7 +4,7 @@
  * such; then this machine's host name with the same port.
  */
 import { hostname } from 'node:os';
-import { parseInspectAddress } from '../runtime/inspector/access.ts';
+import { parseInspectAddress } from '../index.ts';
 
 export function advertisedInspectAddress(address: string): { advertise?: string } {
   const { host, port } = parseInspectAddress(address);

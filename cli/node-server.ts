@@ -6,8 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionReader, Transport } from '../protocols/transport.ts';
-import { checkInspectorAddress } from '../runtime/inspector/server.ts';
-import { serveInspector, type EventideNode, type InspectorAsset, type InspectorServer, type Logger, type TableView } from '../index.ts';
+import { checkInspectorAddress, serveInspector, type EventideNode, type InspectorServer, type Logger, type TableView } from '../index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import { aggregateStage, ingestStage, matchStage, parseStage } from '../pipeline/stages.ts';
 import { TOPICS, type PipelineTopicNames } from '../pipeline/topics.ts';
@@ -104,13 +103,6 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
   return registry;
 }
 
-// TODO(merge ui): import inspectorAssets from runtime/inspector/assets.ts statically once the page lands.
-const loadInspectorPage = async (): Promise<ReadonlyMap<string, InspectorAsset>> => {
-  const specifier = '../runtime/inspector/assets.ts';
-  const module = (await import(specifier)) as { inspectorAssets(): Promise<ReadonlyMap<string, InspectorAsset>> };
-  return module.inspectorAssets();
-};
-
 /** What `eventide node` and `eventide demo` serve on their inspector address. */
 export interface NodeInspectorOptions {
   /** `HOST:PORT`. */
@@ -149,7 +141,6 @@ export async function serveNodeInspector(node: EventideNode, options: NodeInspec
     admin: transport.admin(),
     clusterStages: cluster.map((stage) => ({ name: stage.name, topic: stage.input.topic, group: `${node.group}.${stage.name}`, snapshotsTopic: stage.snapshots?.topic ?? null, machine: stage.machine.id })),
     views: queriesView === null ? [] : [queriesView.view],
-    page: loadInspectorPage,
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   });
   return {

@@ -4,8 +4,7 @@
  * results topic holds them. It is the pipeline's, not the runtime's: the
  * inspector serves it because the node that runs the pipeline adds it.
  */
-import type { InspectorView, PartitionReader, TableView, TopicFollower } from '../index.ts';
-import type { QueriesView, QueryView } from '../runtime/inspector/api.ts';
+import type { InspectorView, PartitionReader, QueriesView, QueryView, TableView, TopicFollower } from '../index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import { decodeWindowResult, type WindowResult } from '../protocols/result/index.ts';
 import { parseQuery } from '../protocols/nrql/index.ts';

@@ -203,7 +203,9 @@ export class ActorDirectory {
     const machine = this.#machines.get(machineId);
     if (machine === undefined) return null;
     // toJSON() holds functions and class instances; a JSON round trip keeps what can be drawn.
-    return { id: machine.id, root: JSON.parse(JSON.stringify(machine.toJSON())) };
+    const root = JSON.parse(JSON.stringify(machine.toJSON())) as MachineDefinition['root'];
+    addEventlessTransitions(machine.root as unknown as StateNodeLike, root);
+    return { id: machine.id, root };
   }
 
   #child(parent: LiveActor, childId: string, ref: ChildRef): LiveActor | null {
@@ -221,6 +223,33 @@ export class ActorDirectory {
       sessionId,
       snapshot,
     };
+  }
+}
+
+interface StateNodeLike {
+  readonly states?: Readonly<Record<string, StateNodeLike>>;
+  readonly always?: readonly { readonly target?: readonly { readonly id: string }[]; readonly guard?: unknown }[];
+}
+
+/**
+ * xstate's `toJSON()` leaves out eventless (`always`) transitions; they are
+ * added to each state's `transitions` with an empty event type, as xstate
+ * itself names them.
+ */
+function addEventlessTransitions(node: StateNodeLike, json: MachineDefinition['root']): void {
+  const transitions = json.transitions as unknown as Record<string, unknown>[];
+  for (const always of node.always ?? []) {
+    const guard = typeof always.guard === 'string' ? always.guard : (always.guard as { type?: string } | undefined)?.type;
+    transitions.push({
+      eventType: '',
+      source: `#${json.id}`,
+      ...(always.target === undefined ? {} : { target: always.target.map((target) => `#${target.id}`) }),
+      ...(guard === undefined ? {} : { guard }),
+    });
+  }
+  for (const [key, child] of Object.entries(node.states ?? {})) {
+    const childJson = json.states[key];
+    if (childJson !== undefined) addEventlessTransitions(child, childJson);
   }
 }
 

@@ -235,8 +235,12 @@ export interface StateNodeDefinition {
   readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
   readonly initial?: { readonly target: readonly string[] } | undefined;
   readonly states: Readonly<Record<string, StateNodeDefinition>>;
-  /** Transitions by event type; targets are state node ids prefixed with `#`. */
-  readonly transitions: readonly { readonly eventType: string; readonly target?: readonly string[]; readonly guard?: { readonly type: string } | undefined }[];
+  /**
+   * Its transitions; targets are state node ids prefixed with `#`. Eventless
+   * (`always`) transitions, which xstate's `toJSON()` leaves out, are added
+   * with `eventType: ''`. `guard` is the guard's name when it has one.
+   */
+  readonly transitions: readonly { readonly eventType: string; readonly target?: readonly string[]; readonly guard?: unknown }[];
   readonly [field: string]: unknown;
 }
 

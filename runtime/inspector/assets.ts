@@ -18,6 +18,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** A file of the page: its bytes and content type. */
 export interface InspectorAsset {
   readonly body: Buffer;
   readonly contentType: string;

@@ -21,12 +21,12 @@ export async function readNodeView(node: EventideNode, reader: PartitionReader, 
       }
     }),
   );
-  const partitions: PartitionView[] = hosted
-    .sort((a, b) => (a.stage === b.stage ? a.partition - b.partition : a.stage < b.stage ? -1 : 1))
-    .map((h) => {
+  const sorted = hosted.sort((a, b) => (a.stage === b.stage ? a.partition - b.partition : a.stage < b.stage ? -1 : 1));
+  const lags = await Promise.all(sorted.map((h) => lagOf(reader, h.topic, h.partition, h.stats().nextOffset, ends.get(h.topic)?.get(h.partition))));
+  const partitions: PartitionView[] = sorted
+    .map((h, i) => {
       const stats = h.stats();
       const snapshot = h.actorSnapshot();
-      const end = ends.get(h.topic)?.get(h.partition);
       const machine = (snapshot as { machine?: { id: string } } | null)?.machine?.id ?? 'unknown';
       return {
         stage: h.stage,
@@ -35,7 +35,7 @@ export async function readNodeView(node: EventideNode, reader: PartitionReader, 
         state: stats.state,
         nextOffset: stats.nextOffset,
         recordsIn: stats.recordsIn,
-        lag: end === undefined || stats.state !== 'running' ? null : Math.max(0, end - stats.nextOffset),
+        lag: stats.state !== 'running' ? null : lags[i]!,
         snapshots: stats.snapshots,
         lastSnapshotAt: stats.lastSnapshotAt,
         restore: stats.restore === null ? null : { ...stats.restore },
@@ -60,4 +60,26 @@ export async function readNodeView(node: EventideNode, reader: PartitionReader, 
     partitions,
     events: events.list(),
   };
+}
+
+/** Below this many offsets, the records in between are counted (so transaction markers are not). */
+const EXACT_LAG_OFFSETS = 50;
+
+/**
+ * Committed records after `from`. A transactional input ends in a commit
+ * marker, which takes an offset but is no record: a caught-up partition has
+ * an end one past its position. Small gaps are read and counted; larger ones
+ * are the offset difference, which markers inflate slightly.
+ */
+async function lagOf(reader: PartitionReader, topic: string, partition: number, from: number, end: number | undefined): Promise<number | null> {
+  if (end === undefined) return null;
+  if (end <= from) return 0;
+  if (end - from > EXACT_LAG_OFFSETS) return end - from;
+  try {
+    let records = 0;
+    for await (const chunk of reader.read({ topic, partition, offset: from }, end, { isolation: 'read_committed' })) records += chunk.length;
+    return records;
+  } catch {
+    return end - from;
+  }
 }

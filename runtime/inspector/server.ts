@@ -41,11 +41,9 @@ export interface InspectorView {
   read(): unknown;
 }
 
-/** A static file of the page. */
-export interface InspectorAsset {
-  readonly body: Buffer;
-  readonly contentType: string;
-}
+import { inspectorAssets, type InspectorAsset } from './assets.ts';
+
+export type { InspectorAsset } from './assets.ts';
 
 /** What `serveInspector` takes: where to listen, the token, how to read the log, and the node's additions. */
 export interface InspectorOptions {
@@ -64,8 +62,8 @@ export interface InspectorOptions {
   readonly clusterStages?: readonly StageSummary[];
   /** Extra views (the pipeline's `queries`). */
   readonly views?: readonly InspectorView[];
-  /** The page's files by URL path (`/`, `/app.js`...). */
-  readonly page?: () => Promise<ReadonlyMap<string, InspectorAsset>>;
+  /** The page's files by URL path (`/`, `/app.js`...); `null` serves the API only. @default eventide's inspector page */
+  readonly page?: (() => Promise<ReadonlyMap<string, InspectorAsset>>) | null;
   /** Serves `/metrics`. */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
   readonly logger?: Logger;
@@ -136,7 +134,7 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
     return cached.view;
   };
   const hub = new LiveHub({ directory, recorder, cluster: clusterView, clock, logger });
-  const page = options.page === undefined ? null : options.page();
+  const page = options.page === null ? null : (options.page ?? inspectorAssets)();
   page?.catch((error: unknown) => logger.error({ err: String(error) }, 'the inspector page could not be built; the API still answers'));
 
   const stageOf = (name: string): StageSummary => {

@@ -98,6 +98,7 @@ test('one actor shows its state, context and children, and its machine is served
   t.deepEqual(Object.keys(machine.root.states), ['open', 'closing', 'publishing', 'published']);
   t.is(machine.root.states.published!.type, 'final');
   t.true(machine.root.states.open!.transitions.some((transition) => transition.eventType === 'window.add'));
+  t.deepEqual(machine.root.states.closing!.transitions.map((transition) => [transition.eventType, transition.target]), [['', ['#window.publishing']]], 'the eventless transition toJSON() leaves out');
 
   t.is((await get(inspector, `/api/actors/${encodeURIComponent('aggregate/0/q%3Anope')}`)).status, 404);
   t.is((await get(inspector, '/api/machines/nope')).status, 404);
