@@ -10,7 +10,7 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { HostedPartition } from '../hosted-partition.ts';
 import type { ActorDetail, ActorList, ActorSummary, MachineDefinition, MessageSummary } from './api.ts';
-import { childActorId, describeState, parseActorId, rootActorId } from './actor-paths.ts';
+import { childActorId, describeState, parentActorId, parseActorId, rootActorId } from './actor-paths.ts';
 import { plainJson } from './plain-json.ts';
 
 /** What the directory needs of a node. */
@@ -192,6 +192,17 @@ export class ActorDirectory {
       childList: children.slice(0, 100).map((child) => child.summary),
       recording,
     };
+  }
+
+  /**
+   * The detail of an actor that is gone (a window that reached its final
+   * state is removed at once), from the last snapshot seen of it.
+   */
+  departed(id: string, snapshot: AnyMachineSnapshot, messages: readonly MessageSummary[]): ActorDetail | null {
+    const path = parseActorId(id);
+    if (path === null) return null;
+    const actor = this.#live(id, parentActorId(id), path.stage, path.partition, snapshot, null);
+    return { ...actor.summary, children: 0, value: snapshot.value, context: plainJson(snapshot.context), messages, childList: [], recording: false };
   }
 
   /** `GET /api/machines/:id` for a machine of an actor seen here; null otherwise. */
