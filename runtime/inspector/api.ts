@@ -56,7 +56,10 @@ export interface StageSummary {
   readonly machine: string;
 }
 
-/** How a partition was last restored. */
+/**
+ * How a partition was last restored: the runtime's `RestoreReport`, restated
+ * here because the page imports this module and nothing of the runtime.
+ */
 export interface RestoreSummary {
   /** `snapshot`, `committed-offset` or another source the runtime names. */
   readonly from: string;
