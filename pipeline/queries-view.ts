@@ -4,10 +4,27 @@
  * results topic holds them. It is the pipeline's, not the runtime's: the
  * inspector serves it because the node that runs the pipeline adds it.
  */
-import type { InspectorView, PartitionReader, QueriesView, QueryView, TableView, TopicFollower } from '../index.ts';
+import type { InspectorView, PartitionReader, TableView, TopicFollower, ViewColumn, ViewContent, ViewRow } from '../index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import { decodeWindowResult, type WindowResult } from '../protocols/result/index.ts';
 import { parseQuery } from '../protocols/nrql/index.ts';
+
+const QUERY_COLUMNS: ViewColumn[] = [
+  { key: 'id', title: 'Id', format: 'code' },
+  { key: 'nrql', title: 'NRQL', format: 'code', note: 'error' },
+  { key: 'createdAt', title: 'Created', format: 'time' },
+  { key: 'expiresAt', title: 'Expires', format: 'relative' },
+  { key: 'state', title: 'State', format: 'state' },
+  { key: 'published', title: 'Published', format: 'number', numeric: true },
+];
+
+const RESULT_COLUMNS: ViewColumn[] = [
+  { key: 'windowStart', title: 'Window start', format: 'time' },
+  { key: 'windowEnd', title: 'Window end', format: 'time' },
+  { key: 'facet', title: 'Facet', format: 'list' },
+  { key: 'values', title: 'Values', format: 'values' },
+  { key: 'complete', title: '', format: 'state' },
+];
 
 /** Results kept per query (the newest). */
 const RESULTS_KEPT = 10;
@@ -39,9 +56,9 @@ export async function queriesInspectorView(queries: TableView<QueryRecord>, read
       }
     },
   });
-  const read = (): QueriesView => {
+  const read = (): ViewContent => {
     const at = now();
-    const list: QueryView[] = queries.snapshot().flatMap((change) => {
+    const rows: ViewRow[] = queries.snapshot().flatMap((change) => {
       const record = change.value;
       if (record === null || record === undefined) return [];
       let error: string | null = null;
@@ -51,19 +68,30 @@ export async function queriesInspectorView(queries: TableView<QueryRecord>, read
         error = failure instanceof Error ? failure.message : String(failure);
       }
       const seen = results.get(record.id);
+      const newest = [...(seen?.newest ?? [])].reverse();
       return [{
         id: record.id,
-        nrql: record.nrql,
-        createdAt: record.createdAt,
-        expiresAt: record.expiresAt,
-        state: error !== null ? 'invalid' : record.expiresAt <= at ? 'expired' : 'active',
-        error,
-        results: [...(seen?.newest ?? [])].reverse().map((r) => ({ windowStart: r.windowStart, windowEnd: r.windowEnd, facet: r.facet, values: r.values, complete: r.complete })),
-        published: seen?.published ?? 0,
+        cells: {
+          id: record.id,
+          nrql: record.nrql,
+          error,
+          createdAt: record.createdAt,
+          expiresAt: record.expiresAt,
+          state: error !== null ? 'invalid' : record.expiresAt <= at ? 'expired' : 'active',
+          published: seen?.published ?? 0,
+        },
+        detail: {
+          columns: RESULT_COLUMNS,
+          empty: 'no result published yet',
+          rows: newest.map((r, i) => ({
+            id: `${r.windowStart}/${(r.facet ?? []).join('|')}/${i}`,
+            cells: { windowStart: r.windowStart, windowEnd: r.windowEnd, facet: r.facet, values: r.values, complete: r.complete ? 'complete' : 'incomplete' },
+          })),
+        },
       }];
     });
-    list.sort((a, b) => (a.id < b.id ? -1 : 1));
-    return { queries: list, now: at };
+    rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { title: 'Queries', summary: `${rows.length} registered; the newest ${RESULTS_KEPT} results of each, as the results topic holds them`, columns: QUERY_COLUMNS, rows, empty: 'No query registered (eventide query add).', now: at };
   };
   return { view: { name: 'queries', title: 'Queries', read }, stop: () => follower.stop() };
 }

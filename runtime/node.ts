@@ -19,16 +19,10 @@ import { TableStore, type RejectedTableRecord, type TableView } from './table-st
 import type { PartitionHost, PartitionHostStats } from './partition-host.ts';
 import { hostedPartition, type HostedPartition } from './hosted-partition.ts';
 import { Instrumentation } from './instrumentation.ts';
-import { ActorObservers, type ActorObserver } from './actor-observers.ts';
+import type { StageSummary } from './inspector/api.ts';
 
-/** A stage as a node runs it: its name, input topic, consumer group, snapshots topic and machine. */
-export interface StageSummary {
-  readonly name: string;
-  readonly topic: string;
-  readonly group: string;
-  readonly snapshotsTopic: string | null;
-  readonly machine: string;
-}
+export type { StageSummary } from './inspector/api.ts';
+import { ActorObservers, type ActorObserver } from './actor-observers.ts';
 
 /** What `createNode` takes: where the cluster is, which stages and tables this node runs, and how it reports. */
 export interface NodeOptions {

@@ -10,7 +10,7 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { HostedPartition } from '../hosted-partition.ts';
 import type { ActorDetail, ActorList, ActorSummary, MachineDefinition, MessageSummary } from './api.ts';
-import { childActorId, describeState, parseActorId, rootActorId } from './actor-paths.ts';
+import { childActorId, describeState, parentActorId, parseActorId, rootActorId } from './actor-paths.ts';
 import { plainJson } from './plain-json.ts';
 
 /** What the directory needs of a node. */
@@ -194,6 +194,17 @@ export class ActorDirectory {
     };
   }
 
+  /**
+   * The detail of an actor that is gone (a window that reached its final
+   * state is removed at once), from the last snapshot seen of it.
+   */
+  departed(id: string, snapshot: AnyMachineSnapshot, messages: readonly MessageSummary[]): ActorDetail | null {
+    const path = parseActorId(id);
+    if (path === null) return null;
+    const actor = this.#live(id, parentActorId(id), path.stage, path.partition, snapshot, null);
+    return { ...actor.summary, children: 0, value: snapshot.value, context: plainJson(snapshot.context), messages, childList: [], recording: false };
+  }
+
   /** `GET /api/machines/:id` for a machine of an actor seen here; null otherwise. */
   machine(machineId: string): MachineDefinition | null {
     if (!this.#machines.has(machineId)) {
@@ -203,7 +214,9 @@ export class ActorDirectory {
     const machine = this.#machines.get(machineId);
     if (machine === undefined) return null;
     // toJSON() holds functions and class instances; a JSON round trip keeps what can be drawn.
-    return { id: machine.id, root: JSON.parse(JSON.stringify(machine.toJSON())) };
+    const root = JSON.parse(JSON.stringify(machine.toJSON())) as MachineDefinition['root'];
+    addEventlessTransitions(machine.root as unknown as StateNodeLike, root);
+    return { id: machine.id, root };
   }
 
   #child(parent: LiveActor, childId: string, ref: ChildRef): LiveActor | null {
@@ -221,6 +234,33 @@ export class ActorDirectory {
       sessionId,
       snapshot,
     };
+  }
+}
+
+interface StateNodeLike {
+  readonly states?: Readonly<Record<string, StateNodeLike>>;
+  readonly always?: readonly { readonly target?: readonly { readonly id: string }[]; readonly guard?: unknown }[];
+}
+
+/**
+ * xstate's `toJSON()` leaves out eventless (`always`) transitions; they are
+ * added to each state's `transitions` with an empty event type, as xstate
+ * itself names them.
+ */
+function addEventlessTransitions(node: StateNodeLike, json: MachineDefinition['root']): void {
+  const transitions = json.transitions as unknown as Record<string, unknown>[];
+  for (const always of node.always ?? []) {
+    const guard = typeof always.guard === 'string' ? always.guard : (always.guard as { type?: string } | undefined)?.type;
+    transitions.push({
+      eventType: '',
+      source: `#${json.id}`,
+      ...(always.target === undefined ? {} : { target: always.target.map((target) => `#${target.id}`) }),
+      ...(guard === undefined ? {} : { guard }),
+    });
+  }
+  for (const [key, child] of Object.entries(node.states ?? {})) {
+    const childJson = json.states[key];
+    if (childJson !== undefined) addEventlessTransitions(child, childJson);
   }
 }
 

@@ -28,8 +28,8 @@
  * - `GET /api/machines/:machineId`: {@link MachineDefinition}.
  * - `GET /api/partitions/:stage/:partition/history`: {@link PartitionHistory}.
  * - `GET /api/partitions/:stage/:partition/history/:seq`: {@link HistoricSnapshot}.
- * - `GET /api/views`: {@link ViewList}; `GET /api/views/:name`: the view's
- *   JSON ({@link QueriesView} for the pipeline's `queries`).
+ * - `GET /api/views`: {@link ViewList}; `GET /api/views/:name`:
+ *   {@link ViewContent} (the pipeline adds `queries`).
  * - WebSocket at `/api/live`: {@link LiveRequest} from the page,
  *   {@link LiveUpdate} from the server.
  * - `/metrics` (Prometheus) and `/status` (the node's partitions) as before.
@@ -56,7 +56,10 @@ export interface StageSummary {
   readonly machine: string;
 }
 
-/** How a partition was last restored. */
+/**
+ * How a partition was last restored: the runtime's `RestoreReport`, restated
+ * here because the page imports this module and nothing of the runtime.
+ */
 export interface RestoreSummary {
   /** `snapshot`, `committed-offset` or another source the runtime names. */
   readonly from: string;
@@ -235,8 +238,12 @@ export interface StateNodeDefinition {
   readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
   readonly initial?: { readonly target: readonly string[] } | undefined;
   readonly states: Readonly<Record<string, StateNodeDefinition>>;
-  /** Transitions by event type; targets are state node ids prefixed with `#`. */
-  readonly transitions: readonly { readonly eventType: string; readonly target?: readonly string[]; readonly guard?: { readonly type: string } | undefined }[];
+  /**
+   * Its transitions; targets are state node ids prefixed with `#`. Eventless
+   * (`always`) transitions, which xstate's `toJSON()` leaves out, are added
+   * with `eventType: ''`. `guard` is the guard's name when it has one.
+   */
+  readonly transitions: readonly { readonly eventType: string; readonly target?: readonly string[]; readonly guard?: unknown }[];
   readonly [field: string]: unknown;
 }
 
@@ -318,25 +325,64 @@ export interface ViewList {
   readonly views: readonly ViewInfo[];
 }
 
-/** A registered query, for the pipeline's `queries` view. */
-export interface QueryView {
-  readonly id: string;
-  readonly nrql: string;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-  /** `active`, `expired` or `invalid`. */
-  readonly state: string;
-  /** Why it is invalid, when it is. */
-  readonly error: string | null;
-  /** Its newest published windows (the newest first, at most 10), as the results topic holds them. */
-  readonly results: readonly { readonly windowStart: number; readonly windowEnd: number; readonly facet: readonly (string | number | boolean | null)[] | null; readonly values: Readonly<Record<string, number | null>>; readonly complete: boolean }[];
-  /** Results of it seen on the results topic since the node started. */
-  readonly published: number;
+/** How the page shows a cell of a view. */
+export type ViewCellFormat =
+  /** Plain text (the default). */
+  | 'text'
+  /** Monospace: ids, query text, keys. */
+  | 'code'
+  /** A number, grouped by thousands. */
+  | 'number'
+  /** Milliseconds since the epoch, as a time of day (the full time on hover). */
+  | 'time'
+  /** Milliseconds since the epoch, relative to now ("in 52 min", "3 s ago"); null shows "never". */
+  | 'relative'
+  /** A state or status, as a coloured pill. */
+  | 'state'
+  /** An object of named values (`{ "count(*)": 12 }`), as name–value pairs. */
+  | 'values'
+  /** An array, joined with commas; null shows a dash. */
+  | 'list';
+
+/** A column of a view's table. */
+export interface ViewColumn {
+  /** The cell's key in each row. */
+  readonly key: string;
+  readonly title: string;
+  /** @default 'text' */
+  readonly format?: ViewCellFormat;
+  /** The key of another cell shown under this one when it is not null (an error). */
+  readonly note?: string;
+  /** Right-aligned (numbers). */
+  readonly numeric?: boolean;
 }
 
-/** `GET /api/views/queries`. */
-export interface QueriesView {
-  readonly queries: readonly QueryView[];
+/** A table: columns, and rows keyed by id. */
+export interface ViewTable {
+  readonly columns: readonly ViewColumn[];
+  readonly rows: readonly ViewRow[];
+  /** Shown when there is no row. */
+  readonly empty?: string;
+}
+
+/** A row of a view's table. */
+export interface ViewRow {
+  /** Unique in its table (the page marks the row with it). */
+  readonly id: string;
+  readonly cells: Readonly<Record<string, unknown>>;
+  /** A table shown under the row (a query's newest results). */
+  readonly detail?: ViewTable;
+}
+
+/**
+ * `GET /api/views/:name`: what a view a node adds shows, as a table the page
+ * draws without knowing what it is about. The pipeline's `queries` view is
+ * one: a row per registered query, its newest results under it.
+ */
+export interface ViewContent extends ViewTable {
+  readonly title: string;
+  /** One line above the table ("3 registered"). */
+  readonly summary?: string;
   readonly now: number;
 }
 

@@ -111,13 +111,15 @@ export class LiveHub {
   /** Tells the recorder which actors are watched now (they may have restarted elsewhere and back). */
   #updateRecorder(): void {
     const watched = new Map<string, string>();
+    const keep = new Set<string>();
     for (const watcher of this.#watchers) {
       const id = watcher.request.actor;
       if (id === undefined) continue;
+      keep.add(id);
       const actor = this.#options.directory.find(id);
       if (actor?.sessionId != null) watched.set(actor.sessionId, id);
     }
-    this.#options.recorder.watch(watched);
+    this.#options.recorder.watch(watched, keep);
   }
 
   async #push(watcher: Watcher, slow: boolean, cluster: Promise<ClusterView> | undefined): Promise<void> {
@@ -127,7 +129,15 @@ export class LiveHub {
       if (request.actor !== undefined) {
         const actor = directory.find(request.actor);
         if (actor === null) {
-          if (!watcher.gone) send(watcher, { type: 'actor.gone', id: request.actor });
+          if (!watcher.gone) {
+            // Its last state first: a window that reached its final state is removed in the same step.
+            const last = recorder.lastSnapshot(request.actor);
+            if (last !== undefined && last !== watcher.lastSnapshot) {
+              const detail = directory.departed(request.actor, last, recorder.messages(request.actor));
+              if (detail !== null) send(watcher, { type: 'actor', actor: detail });
+            }
+            send(watcher, { type: 'actor.gone', id: request.actor });
+          }
           watcher.gone = true;
         } else {
           watcher.gone = false;

@@ -4,7 +4,7 @@
  * watched (it removes its observer otherwise), and keeps messages only for
  * the watched ones: nobody watching costs nothing.
  */
-import type { InspectionEvent } from 'xstate';
+import type { AnyMachineSnapshot, InspectionEvent } from 'xstate';
 import type { ActorObserver } from '../actor-observers.ts';
 import type { MessageSummary } from './api.ts';
 import { describeState } from './actor-paths.ts';
@@ -25,6 +25,8 @@ export class MessageRecorder {
   /** Actor id by xstate session id, for the actors watched now. */
   #watched = new Map<string, string>();
   readonly #messages = new Map<string, MessageSummary[]>();
+  /** The newest snapshot of each watched actor, which outlives the actor (a final state is its last word). */
+  readonly #snapshots = new Map<string, AnyMachineSnapshot>();
   /** Messages some transition of a watched actor took (microsteps come before the snapshot). */
   #handled = new WeakSet<object>();
   #stopObserving: (() => void) | null = null;
@@ -37,10 +39,11 @@ export class MessageRecorder {
    * Records messages for exactly these actors from now on (session id → actor
    * id); the messages of actors no longer watched are dropped.
    */
-  watch(actors: ReadonlyMap<string, string>): void {
+  watch(actors: ReadonlyMap<string, string>, keep: ReadonlySet<string> = new Set()): void {
     this.#watched = new Map(actors);
-    const ids = new Set(actors.values());
+    const ids = new Set([...actors.values(), ...keep]);
     for (const id of this.#messages.keys()) if (!ids.has(id)) this.#messages.delete(id);
+    for (const id of this.#snapshots.keys()) if (!ids.has(id)) this.#snapshots.delete(id);
     if (actors.size > 0 && this.#stopObserving === null) this.#stopObserving = this.#options.observe(this.#observer);
     if (actors.size === 0 && this.#stopObserving !== null) {
       this.#stopObserving();
@@ -60,6 +63,16 @@ export class MessageRecorder {
     return this.#messages.get(id) ?? [];
   }
 
+  /** The newest snapshot seen of a watched actor (still there after the actor stopped), or undefined. */
+  lastSnapshot(id: string): AnyMachineSnapshot | undefined {
+    return this.#snapshots.get(id);
+  }
+
+  /** Forgets an actor that is gone, until it is watched (and seen) again. */
+  forget(id: string): void {
+    this.#snapshots.delete(id);
+  }
+
   /** Stops observing. */
   close(): void {
     this.watch(new Map());
@@ -73,6 +86,7 @@ export class MessageRecorder {
       if (event._transitions.length > 0) this.#handled.add(event.event);
       return;
     }
+    this.#snapshots.set(id, event.snapshot as AnyMachineSnapshot);
     const message = event.event as { type: string } & Record<string, unknown>;
     let list = this.#messages.get(id);
     if (list === undefined) this.#messages.set(id, (list = []));

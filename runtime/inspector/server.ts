@@ -21,7 +21,7 @@ import { ConfigError } from '../../protocols/errors.ts';
 import { systemClock } from '../clock.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { EventideNode, StageSummary } from '../node.ts';
-import type { ClusterView, NodeView, ViewList } from './api.ts';
+import type { ClusterView, NodeView, ViewContent, ViewList } from './api.ts';
 import { InspectorAccess, TOKEN_COOKIE, parseInspectAddress } from './access.ts';
 import { ActorDirectory, parseActorQuery } from './actor-directory.ts';
 import { MessageRecorder } from './message-recorder.ts';
@@ -37,8 +37,8 @@ export interface InspectorView {
   readonly name: string;
   /** Its title on the page. */
   readonly title: string;
-  /** Its content now, as JSON. */
-  read(): unknown;
+  /** Its content now: a table the page draws (api.ts `ViewContent`). */
+  read(): ViewContent | Promise<ViewContent>;
 }
 
 import { inspectorAssets, type InspectorAsset } from './assets.ts';

@@ -27,7 +27,7 @@ const packed = packedFiles();
 
 test('the tarball ships the built entry with its declarations, the bin and the documents', async (t) => {
   const { files } = await packed;
-  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/runtime/stage.js', 'dist/runtime/stage.d.ts', 'dist/cli/main.js', 'bin/eventide.js', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/runtime/stage.js', 'dist/runtime/stage.d.ts', 'dist/cli/main.js', 'dist/runtime/inspector/ui/index.html', 'dist/runtime/inspector/ui/app.js', 'dist/runtime/inspector/ui/app.css', 'bin/eventide.js', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
     t.true(files.includes(path), `${path} is packed`);
   }
 });

@@ -57,7 +57,7 @@ export function ActorPage({ id, node }: { id: string; node: NodeView | null }) {
   const hasHistory = stage === undefined ? true : stage.snapshotsTopic !== null;
   return html`<div class="page">
     <${ErrorLine} error=${actor.error} />
-    ${gone ? html`<div class="notice" role="status">This actor is gone (it stopped or its partition moved); what is shown is its last state.</div>` : null}
+    ${gone ? html`<div class="notice" role="status" data-testid="actor-gone">${detail.status === 'done' ? 'This actor finished: it reached its final state and its parent removed it. What is shown is its last state.' : 'This actor is gone (it stopped, or its partition moved to another node); what is shown is its last state.'}</div>` : null}
     <div class="actor-head">
       <div class="crumbs mono">${crumbs(detail.id).map((crumb, index, all) => html`<span key=${crumb.id}>${index < all.length - 1 ? html`<a href=${href.actor(crumb.id)}>${crumb.label}</a><span class="sep">/</span>` : html`<strong>${crumb.label}</strong>`}</span>`)}</div>
       <div class="actor-meta">
@@ -70,7 +70,7 @@ export function ActorPage({ id, node }: { id: string; node: NodeView | null }) {
       </div>
     </div>
     <div class="actor-grid">
-      <${Panel} title="Statechart" class="chart-panel">
+      <${Panel} title="Statechart" class=${`chart-panel ${gone ? 'stale' : ''}`} extra=${gone ? html`<span class="muted">last known state</span>` : undefined}>
         ${machineError !== null ? html`<${ErrorLine} error=${machineError} />` : machine === null || machine.id !== detail.machine ? html`<${Loading} what="the machine" />` : html`<${StatechartView} machine=${machine} value=${detail.value} />`}
       <//>
       <${Panel} title="Context" class="facts-panel">

@@ -10,7 +10,7 @@ import type { ActorList, ActorSummary } from '../api.ts';
 import { html } from './html.ts';
 import { useLive, useReconnect } from './live.ts';
 import { useResource } from './resource.ts';
-import { count } from './format.ts';
+import { clock, count, looksLikeTimestamp } from './format.ts';
 import { href } from './route.ts';
 import { Empty, ErrorLine, Loading, Panel, StatePill } from './parts.ts';
 
@@ -87,9 +87,9 @@ function Filters({ query, go }: { query: URLSearchParams; go: (changes: Readonly
   const scope = [query.get('stage') && `stage ${query.get('stage')}`, query.get('partition') && `partition ${query.get('partition')}`, query.get('parent') && `under ${query.get('parent')}`].filter(Boolean).join(' · ');
   const any = text.q !== '' || text.machine !== '' || text.state !== '';
   return html`<div class="filters">
-    <label>Id contains <input type="search" data-testid="filter-q" value=${text.q} onInput=${(e: Event) => edit('q', (e.target as HTMLInputElement).value)} placeholder="w:1700" /></label>
-    <label>Machine <input type="search" data-testid="filter-machine" value=${text.machine} onInput=${(e: Event) => edit('machine', (e.target as HTMLInputElement).value)} placeholder="window" /></label>
-    <label>State <input type="search" data-testid="filter-state" value=${text.state} onInput=${(e: Event) => edit('state', (e.target as HTMLInputElement).value)} placeholder="open" /></label>
+    <label>Id contains <input type="search" data-testid="filter-q" value=${text.q} onInput=${(e: Event) => edit('q', (e.target as HTMLInputElement).value)} placeholder="any id" /></label>
+    <label>Machine <input type="search" data-testid="filter-machine" value=${text.machine} onInput=${(e: Event) => edit('machine', (e.target as HTMLInputElement).value)} placeholder="any machine" /></label>
+    <label>State <input type="search" data-testid="filter-state" value=${text.state} onInput=${(e: Event) => edit('state', (e.target as HTMLInputElement).value)} placeholder="any state" /></label>
     ${any ? html`<button type="button" onClick=${() => go({ q: undefined, machine: undefined, state: undefined, offset: undefined })}>Clear filters</button>` : null}
     <span class="scope muted">${scope === '' ? 'all partitions of this node' : scope}${scope === '' ? null : html` · <a href=${href.actors()}>all</a>`}</span>
   </div>`;
@@ -141,6 +141,7 @@ function TreeRow({ actor, depth, flat, expanded, toggle }: RowProps) {
           ? html`<button type="button" class="expand" data-testid="actor-expand" aria-expanded=${open ? 'true' : 'false'} title=${open ? 'collapse' : 'expand'} onClick=${() => toggle(actor.id)}>${open ? '▾' : '▸'}</button>`
           : html`<span class="expand-space"></span>`}
         <a class="mono" data-testid="actor-open" href=${href.actor(actor.id)} title=${actor.id}>${label}</a>
+        ${timeHint(label)}
       </div></td>
       <td class="mono">${actor.machine}</td>
       <td><${StatePill} state=${actor.state} /></td>
@@ -165,6 +166,14 @@ function ChildRows({ parent, depth, expanded, toggle }: { parent: ActorSummary; 
     ${children.error === null ? null : html`<tr class="sub"><td colspan="5" style=${pad}><span class="bad-text">${children.error}</span></td></tr>`}
     ${data.actors.map((actor) => html`<${TreeRow} key=${actor.id} actor=${actor} depth=${depth} flat=${false} expanded=${expanded} toggle=${toggle} />`)}
     ${pager ? html`<tr class="sub"><td colspan="5" style=${pad}><${Pager} list=${data} onPage=${setOffset} /> <a href=${href.actors({ parent: parent.id })}>list them all</a></td></tr>` : null}`;
+}
+
+/** Ids that carry an epoch-ms time (a window's start) get it written out beside them. */
+function timeHint(label: string) {
+  const match = /(?:^|\D)(\d{13})(?:\D|$)/.exec(label);
+  if (match === null) return null;
+  const at = Number(match[1]);
+  return looksLikeTimestamp('at', at) ? html`<span class="muted time-hint">${clock(at)}</span>` : null;
 }
 
 function lastSegment(id: string): string {

@@ -9,7 +9,7 @@ import { ClusterPage } from './cluster-view.ts';
 import { ActorsPage } from './actors-view.ts';
 import { ActorPage } from './actor-view.ts';
 import { HistoryPage, SnapshotPage } from './history-view.ts';
-import { CustomViewPage, QueriesPage } from './queries-view.ts';
+import { ViewPage } from './view-page.ts';
 import { ErrorLine } from './parts.ts';
 
 export function App() {
@@ -35,7 +35,7 @@ export function App() {
       <nav class="tabs">
         <a href=${href.cluster()} class=${tab === 'cluster' ? 'on' : ''}>Cluster</a>
         <a href=${href.actors()} class=${tab === 'actors' ? 'on' : ''}>Actors</a>
-        ${views.views.map((view) => html`<a key=${view.name} href=${view.name === 'queries' ? href.queries() : href.view(view.name)} class=${tab === (view.name === 'queries' ? 'queries' : `view:${view.name}`) ? 'on' : ''}>${view.title}</a>`)}
+        ${views.views.map((view) => html`<a key=${view.name} href=${href.view(view.name)} class=${tab === `view:${view.name}` ? 'on' : ''}>${view.title}</a>`)}
       </nav>
       <span class="spacer"></span>
       <dl class="node-facts">
@@ -59,8 +59,7 @@ function page(route: Route, node: NodeView | null) {
     case 'actor': return html`<${ActorPage} key=${route.id} id=${route.id} node=${node} />`;
     case 'history': return html`<${HistoryPage} key=${`${route.stage}/${route.partition}`} stage=${route.stage} partition=${route.partition} />`;
     case 'snapshot': return html`<${SnapshotPage} key=${`${route.stage}/${route.partition}/${route.seq}`} stage=${route.stage} partition=${route.partition} seq=${route.seq} />`;
-    case 'queries': return html`<${QueriesPage} />`;
-    case 'custom': return html`<${CustomViewPage} key=${route.name} name=${route.name} />`;
+    case 'custom': return html`<${ViewPage} key=${route.name} name=${route.name} />`;
     case 'unknown': return html`<div class="page"><${ErrorLine} error=${`no view at ${route.hash}`} /><a href=${href.cluster()}>Go to the cluster</a></div>`;
   }
 }

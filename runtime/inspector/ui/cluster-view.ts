@@ -57,8 +57,9 @@ function StagePartitions({ stage, partitions, self, now }: { stage: StageSummary
   const totalLag = partitions.reduce((sum, p) => sum + (p.lag ?? 0), 0);
   const extra = html`<span class="muted">topic <span class="mono">${stage.topic}</span> · machine <span class="mono">${stage.machine}</span>${stage.snapshotsTopic === null ? ' · no snapshots' : html` · snapshots <span class="mono">${stage.snapshotsTopic}</span>`} · lag ${count(totalLag)}</span>`;
   return html`<${Panel} title=${`Stage ${stage.name}`} extra=${extra}>
-    ${sorted.length === 0 ? html`<${Empty}>No partitions.<//>` : html`<table class="grid">
-      <thead><tr><th class="num w-part">Partition</th><th class="w-node">Owner</th><th class="w-state">State</th><th class="num">Committed</th><th class="num">End</th><th class="num">Lag</th><th class="num">Snapshot</th><th class="w-links"></th></tr></thead>
+    ${sorted.length === 0 ? html`<${Empty}>No partitions.<//>` : html`<table class="grid fixed">
+      <colgroup><col class="c-part" /><col class="c-owner" /><col class="c-state" /><col class="c-num" /><col class="c-num" /><col class="c-num" /><col class="c-num" /><col /></colgroup>
+      <thead><tr><th class="num">Partition</th><th>Owner</th><th>State</th><th class="num">Committed</th><th class="num">End</th><th class="num">Lag</th><th class="num">Snapshot</th><th></th></tr></thead>
       <tbody>
         ${sorted.map((p) => {
           const mine = p.owner !== null && p.owner === self;
@@ -95,7 +96,7 @@ function Events({ events, now }: { events: readonly NodeEvent[]; now: number }) 
         <td class="num muted">${ago(event.at, now)}</td>
         <td class="mono">${event.nodeId}</td>
         <td><span class=${`kind kind-${event.kind}`}>${event.kind}</span></td>
-        <td>${event.stage !== undefined && event.partition !== undefined ? html`<span class="mono muted">${event.stage}[${event.partition}]</span> ` : null}${event.text}</td>
+        <td>${event.text}</td>
       </tr>`)}
     </tbody>
   </table>`;

@@ -48,5 +48,5 @@ export const count = (n: number | null | undefined): string => (n === null || n 
 export function looksLikeTimestamp(key: string, value: unknown): value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;
   if (value < 946_684_800_000 || value > 4_102_444_800_000) return false; // 2000..2100
-  return /^(start|end)$/i.test(key) || /(At|Start|End|Time)$/.test(key) || /^(at|time|timestamp|watermark)$/i.test(key);
+  return /^(start|end)$/i.test(key) || /(At|Start|End|Time)$/.test(key) || /^(at|now|time|timestamp|watermark)$/i.test(key);
 }

@@ -80,6 +80,7 @@ export function SnapshotPage({ stage, partition, seq }: { stage: string; partiti
   const data = snapshot.data;
   if (data === null) return html`<div class="page"><${ErrorLine} error=${snapshot.error} />${snapshot.error === null ? html`<${Loading} what=${`snapshot ${seq}`} />` : null}</div>`;
   const s = data.snapshot;
+  const shown = selected ?? data.root;
   return html`<div class="page">
     <div class="page-head">
       <h1>Snapshot ${s.seq} of <span class="mono">${stage}[${partition}]</span></h1>
@@ -90,11 +91,11 @@ export function SnapshotPage({ stage, partition, seq }: { stage: string; partiti
     <${ErrorLine} error=${snapshot.error} />
     <div class="snapshot-grid">
       <${Panel} title="Actors as the snapshot holds them" extra=${html`<span class="muted">click an actor for its context</span>`}>
-        <div class="htree" data-testid="history-tree"><${HistoricNode} actor=${data.root} depth=${0} selected=${selected} select=${setSelected} /></div>
+        <div class="htree" data-testid="history-tree"><${HistoricNode} actor=${data.root} depth=${0} selected=${shown} select=${setSelected} /></div>
       <//>
       <div class="side">
-        <${Panel} title=${selected === null ? 'Context' : `Context of ${selected.id}`}>
-          ${selected === null ? html`<${Empty}>Select an actor.<//>` : html`<${JsonTree} key=${selected.id} value=${selected.context} testid="history-context" />`}
+        <${Panel} title=${`Context of ${shown.id}`} extra=${html`<${StatePill} state=${shown.state} />`}>
+          <${JsonTree} key=${shown.id} value=${shown.context} testid="history-context" />
         <//>
         <${Panel} title="Markers a restore applies" extra=${html`<span class="muted">${data.markers.length}</span>`}>
           <${Markers} markers=${data.markers} />

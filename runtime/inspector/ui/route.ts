@@ -1,7 +1,8 @@
 /**
  * The page's hash routes, so that every view has a link:
  * `#/cluster` (the default), `#/actors?<query>`, `#/actor/<id>`,
- * `#/history/<stage>/<partition>[/<seq>]`, `#/queries`, `#/view/<name>`.
+ * `#/history/<stage>/<partition>[/<seq>]`, `#/view/<name>` (a view the node
+ * adds, such as the pipeline's `#/view/queries`).
  * Path segments are encoded with encodeURIComponent (an actor id as a whole).
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -12,7 +13,6 @@ export type Route =
   | { readonly view: 'actor'; readonly id: string }
   | { readonly view: 'history'; readonly stage: string; readonly partition: number }
   | { readonly view: 'snapshot'; readonly stage: string; readonly partition: number; readonly seq: number }
-  | { readonly view: 'queries' }
   | { readonly view: 'custom'; readonly name: string }
   | { readonly view: 'unknown'; readonly hash: string };
 
@@ -26,8 +26,7 @@ export function parseRoute(hash: string): Route {
   if (head === undefined || head === 'cluster') return { view: 'cluster' };
   if (head === 'actors') return { view: 'actors', query };
   if (head === 'actor' && rest.length === 1) return { view: 'actor', id: rest[0]! };
-  if (head === 'queries') return { view: 'queries' };
-  if (head === 'view' && rest.length === 1) return rest[0] === 'queries' ? { view: 'queries' } : { view: 'custom', name: rest[0]! };
+  if (head === 'view' && rest.length === 1) return { view: 'custom', name: rest[0]! };
   if (head === 'history' && (rest.length === 2 || rest.length === 3)) {
     const partition = Number(rest[1]);
     if (Number.isInteger(partition)) {
@@ -61,7 +60,6 @@ export const href = {
   actor: (id: string): string => `#/actor/${enc(id)}`,
   history: (stage: string, partition: number): string => `#/history/${enc(stage)}/${partition}`,
   snapshot: (stage: string, partition: number, seq: number): string => `#/history/${enc(stage)}/${partition}/${seq}`,
-  queries: (): string => '#/queries',
   view: (name: string): string => `#/view/${enc(name)}`,
 };
 

@@ -82,10 +82,9 @@ export function layoutMachine(machine: MachineDefinition): Promise<Statechart> {
 
 type Transition = StateNodeDefinition['transitions'][number];
 
-/** The transitions of a state node, including eventless ones when the server sends them (`always`). */
+/** The transitions of a state node; the eventless ones (the server sends them with an empty event type) are labelled `always`. */
 function transitionsOf(node: StateNodeDefinition): readonly Transition[] {
-  const always = Array.isArray(node['always']) ? (node['always'] as { target?: readonly string[] }[]).map((t) => ({ eventType: 'always', ...(t.target ? { target: t.target } : {}) })) : [];
-  return [...node.transitions, ...always];
+  return node.transitions.map((transition) => (transition.eventType === '' ? { ...transition, eventType: 'always' } : transition));
 }
 
 const targetId = (target: string): string => (target.startsWith('#') ? target.slice(1) : target);

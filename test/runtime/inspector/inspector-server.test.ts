@@ -98,6 +98,7 @@ test('one actor shows its state, context and children, and its machine is served
   t.deepEqual(Object.keys(machine.root.states), ['open', 'closing', 'publishing', 'published']);
   t.is(machine.root.states.published!.type, 'final');
   t.true(machine.root.states.open!.transitions.some((transition) => transition.eventType === 'window.add'));
+  t.deepEqual(machine.root.states.closing!.transitions.map((transition) => [transition.eventType, transition.target]), [['', ['#window.publishing']]], 'the eventless transition toJSON() leaves out');
 
   t.is((await get(inspector, `/api/actors/${encodeURIComponent('aggregate/0/q%3Anope')}`)).status, 404);
   t.is((await get(inspector, '/api/machines/nope')).status, 404);
@@ -137,6 +138,28 @@ test('a watched actor is pushed live with the messages it handles; nothing is re
   const after = (await get<ActorDetail>(inspector, `/api/actors/${encodeURIComponent(supervisorId)}`)).body;
   t.false(after.recording);
   t.deepEqual(after.messages, []);
+});
+
+test('a watched window that publishes is shown in its final state before it is reported gone', async (t) => {
+  const { fixture, inspector } = await pipelineWithWindows(t);
+  const window = (await get<ActorList>(inspector, '/api/actors?machine=window&limit=1')).body.actors[0]!;
+  const socket = new WebSocket(new URL('/api/live', inspector.url.replace('http', 'ws')));
+  t.teardown(() => socket.close());
+  const updates: LiveUpdate[] = [];
+  socket.on('message', (data) => updates.push(JSON.parse(String(data)) as LiveUpdate));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  socket.send(JSON.stringify({ type: 'watch', actor: window.id }));
+  await waitFor(() => updates.some((u) => u.type === 'actor' && u.actor.recording), () => 'the window watched');
+  await waitFor(async () => {
+    await fixture.clock.advance(20_000);
+    return updates.some((u) => u.type === 'actor.gone');
+  }, () => `the window gone (${updates.map((u) => (u.type === 'actor' ? u.actor.state : u.type)).join(' ')})`);
+  const states = updates.map((u) => (u.type === 'actor' ? u.actor.state : u.type));
+  t.is(states.at(-2), 'published', `${states.join(' → ')}`);
+  t.is(states.at(-1), 'actor.gone');
+  const final = updates.at(-2) as Extract<LiveUpdate, { type: 'actor' }>;
+  t.is(final.actor.status, 'done');
+  t.true(final.actor.messages.some((m) => m.type === 'window.published' && m.state === 'published'));
 });
 
 test('the history lists a partition\'s snapshots and markers from the snapshots topic, and the actor tree each snapshot holds', async (t) => {
