@@ -147,9 +147,10 @@ test.serial("the history view lists the partition's snapshots", async (t) => {
 });
 
 test.serial('the queries view lists the three demo queries', async (t) => {
-  const page = await inspector('/queries');
-  const ids = await page.until(() => page.queryIds(), (list) => list.length >= 3, 'three queries');
+  const page = await inspector('/view/queries');
+  const ids = await page.until(() => page.viewRowIds('queries'), (list) => list.length >= 3, 'three queries');
   t.deepEqual([...ids].sort(), ['demo-1', 'demo-2', 'demo-3']);
+  for (const id of ids) t.regex(await page.viewRowText('queries', id), /SELECT .* TIMESERIES 10 seconds/, `${id} shows its NRQL`);
   t.log(await browser!.screenshot('queries', page.page));
   await page.page.close();
 });

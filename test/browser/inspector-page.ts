@@ -32,7 +32,7 @@ export class InspectorPage {
     this.url = url;
   }
 
-  /** Opens a hash route (`/cluster`, `/queries`, `/history/aggregate/0`...) and waits for the live connection. */
+  /** Opens a hash route (`/cluster`, `/view/queries`, `/history/aggregate/0`...) and waits for the live connection. */
   async open(route: string): Promise<void> {
     await this.page.goto(`${this.url}#${route}`);
     await this.connected();
@@ -125,8 +125,14 @@ export class InspectorPage {
     return this.page.locator('[data-testid="history-snapshot"]').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-seq'))));
   }
 
-  async queryIds(): Promise<string[]> {
-    return this.page.locator('[data-testid="query-row"]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-query-id') ?? ''));
+  /** The ids of the top rows of a view a node adds (`#/view/<name>`, the pipeline's `queries`). */
+  async viewRowIds(view: string): Promise<string[]> {
+    return this.page.locator(`[data-testid="view"][data-view="${cssString(view)}"] [data-testid="view-row"]`).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-row-id') ?? ''));
+  }
+
+  /** The text of one top row of a view. */
+  async viewRowText(view: string, id: string): Promise<string> {
+    return this.page.locator(`[data-testid="view"][data-view="${cssString(view)}"] [data-testid="view-row"][data-row-id="${cssString(id)}"]`).first().innerText();
   }
 
   /** Polls a reading of the page until `accept` holds, failing with the last reading. */

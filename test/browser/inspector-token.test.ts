@@ -111,8 +111,8 @@ test('the page opened with ?token= works: the cluster view shows the node, live,
 
   // The cookie carries the token from then on: the page without ?token= works too.
   const again = new InspectorPage(await browser.newPage(), demo.url);
-  await again.open('/queries');
-  await again.until(() => again.queryIds(), (ids) => ids.length === 3, 'the three demo queries');
+  await again.open('/view/queries');
+  await again.until(() => again.viewRowIds('queries'), (ids) => ids.length === 3, 'the three demo queries');
   t.log(await browser.screenshot('token-cluster', page.page));
 
   t.deepEqual(browser.foreignRequests(demo.url), []);
