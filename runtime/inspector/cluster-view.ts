@@ -21,7 +21,28 @@ export interface ClusterSources {
   /** Another member's view, read from its inspector address. */
   readonly fetchPeer: (address: string) => Promise<NodeView>;
   readonly now: () => number;
+  /** Events read from members earlier, kept so a member that left still shows what it did. */
+  readonly remembered?: RememberedEvents;
 }
+
+/** The newest cluster events seen, from every member that was ever read. */
+export class RememberedEvents {
+  readonly #events = new Map<string, NodeEvent>();
+
+  /** Adds these events and returns every event remembered, the newest first, at most `limit`. */
+  merge(events: readonly NodeEvent[], limit: number): NodeEvent[] {
+    for (const event of events) this.#events.set(`${event.nodeId}|${event.at}|${event.text}`, event);
+    const newest = [...this.#events.values()].sort((a, b) => b.at - a.at).slice(0, limit);
+    if (this.#events.size > limit) {
+      this.#events.clear();
+      for (const event of newest) this.#events.set(`${event.nodeId}|${event.at}|${event.text}`, event);
+    }
+    return newest;
+  }
+}
+
+/** Events the cluster view lists. */
+const CLUSTER_EVENTS_KEPT = 200;
 
 interface MemberDraft {
   nodeId: string;
@@ -97,7 +118,8 @@ export async function readClusterView(sources: ClusterSources): Promise<ClusterV
       });
     }
   }
-  const events: NodeEvent[] = [...views.values()].flatMap((view) => view.events).sort((a, b) => b.at - a.at).slice(0, 200);
+  const read = [...views.values()].flatMap((view) => view.events);
+  const events: NodeEvent[] = sources.remembered === undefined ? read.sort((a, b) => b.at - a.at).slice(0, CLUSTER_EVENTS_KEPT) : sources.remembered.merge(read, CLUSTER_EVENTS_KEPT);
   const shown = sources.stages.filter((stage) => partitions.some((p) => p.stage === stage.name));
   return { group: sources.group, now: sources.now(), self: sources.self, stages: shown, members: clusterMembers, partitions, events };
 }

@@ -28,7 +28,7 @@ import { MessageRecorder } from './message-recorder.ts';
 import { LiveHub } from './live-hub.ts';
 import { NodeEvents } from './node-events.ts';
 import { readNodeView } from './node-view.ts';
-import { readClusterView } from './cluster-view.ts';
+import { RememberedEvents, readClusterView } from './cluster-view.ts';
 import { readHistoricSnapshot, readPartitionHistory } from './partition-history.ts';
 
 /** A view a node adds to its inspector, served as JSON at `/api/views/:name`. */
@@ -121,12 +121,13 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
   const views = options.views ?? [];
   const nodeView = (): Promise<NodeView> => readNodeView(node, options.reader, events, clock.now());
   let cached: { at: number; view: Promise<ClusterView> } | null = null;
+  const remembered = new RememberedEvents();
   const clusterView = (): Promise<ClusterView> => {
     const now = clock.now();
     if (cached === null || now - cached.at >= CLUSTER_CACHE_MS) {
       const view = readClusterView({
         self: node.nodeId, group: node.group, stages: options.clusterStages ?? node.stages(), admin: options.admin, reader: options.reader,
-        nodeView, fetchPeer: (address) => fetchPeerView(address, options.token), now: () => clock.now(),
+        nodeView, fetchPeer: (address) => fetchPeerView(address, options.token), now: () => clock.now(), remembered,
       });
       cached = { at: now, view };
       view.catch(() => (cached = null));
