@@ -35,10 +35,15 @@ export interface QueriesInspectorView {
   stop(): Promise<void>;
 }
 
-/** Follows `resultsTopic` and serves the `queries` view of the `queries` table. */
+/**
+ * Serves the `queries` view of the `queries` table. The results topic is
+ * followed from the view's first reading on (read to its end then), not
+ * before: a node whose inspector nobody opens reads nothing for it.
+ */
 export async function queriesInspectorView(queries: TableView<QueryRecord>, reader: PartitionReader, resultsTopic: string, now: () => number): Promise<QueriesInspectorView> {
   const results = new Map<string, { published: number; newest: WindowResult[] }>();
-  const follower: TopicFollower = await reader.follow(resultsTopic, {
+  let following: Promise<TopicFollower> | null = null;
+  const follow = (): Promise<TopicFollower> => reader.follow(resultsTopic, {
     onRecords: (records) => {
       for (const record of records) {
         if (record.value === null) continue;
@@ -56,8 +61,19 @@ export async function queriesInspectorView(queries: TableView<QueryRecord>, read
       }
     },
   });
-  const read = (): ViewContent => {
+  const startFollowing = async (): Promise<void> => {
+    if (following === null) {
+      following = follow();
+      following.catch(() => (following = null));
+    }
+    await (await following).caughtUp;
+  };
+  const read = async (): Promise<ViewContent> => {
+    await startFollowing();
     const at = now();
+    // Results of queries no longer registered are forgotten.
+    const registered = new Set(queries.snapshot().filter((change) => change.value !== null).map((change) => change.key));
+    for (const id of results.keys()) if (!registered.has(id)) results.delete(id);
     const rows: ViewRow[] = queries.snapshot().flatMap((change) => {
       const record = change.value;
       if (record === null || record === undefined) return [];
@@ -93,5 +109,5 @@ export async function queriesInspectorView(queries: TableView<QueryRecord>, read
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
     return { title: 'Queries', summary: `${rows.length} registered; the newest ${RESULTS_KEPT} results of each, as the results topic holds them`, columns: QUERY_COLUMNS, rows, empty: 'No query registered (eventide query add).', now: at };
   };
-  return { view: { name: 'queries', title: 'Queries', read }, stop: () => follower.stop() };
+  return { view: { name: 'queries', title: 'Queries', read }, stop: async () => void (await following?.then((follower) => follower.stop())) };
 }

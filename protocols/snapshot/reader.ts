@@ -30,6 +30,26 @@ export interface RestoredSnapshot {
   readonly offset: number;
 }
 
+/** What the reader made of a commit record: the snapshot it completes, and whether it restores. */
+export interface CommitVerdict {
+  /** Offset of the commit record. */
+  readonly offset: number;
+  /** The snapshot's meta and size, when the commit decoded. */
+  readonly commit: SnapshotCommit | null;
+  /** `complete`: its chunks and checksum are right (it restores); `incomplete` or `corrupt` otherwise. */
+  readonly verdict: 'complete' | 'incomplete' | 'corrupt';
+  /** Why it does not restore. */
+  readonly reason?: string;
+}
+
+/** What a `SnapshotLogReader` tells as it reads (the inspector's history). */
+export interface SnapshotLogObserver {
+  /** Each commit record, with its verdict. */
+  onCommit?(verdict: CommitVerdict): void;
+  /** Each publish marker that decoded. */
+  onMarker?(offset: number, marker: PublishMarker): void;
+}
+
 /** A record of the snapshots partition, as a transport delivers it. */
 export interface SnapshotLogEntry {
   readonly offset: number;
@@ -65,9 +85,12 @@ export class SnapshotLogReader {
   #incomplete = 0;
   #corrupt = 0;
 
-  /** Reads only the records of `stage`; other stages' records are skipped. */
-  constructor(options: { stage: string }) {
+  readonly #observer: SnapshotLogObserver;
+
+  /** Reads only the records of `stage`; other stages' records are skipped. `observer` is told of every commit and marker. */
+  constructor(options: { stage: string; observer?: SnapshotLogObserver }) {
     this.#stage = options.stage;
+    this.#observer = options.observer ?? {};
   }
 
   /**
@@ -138,8 +161,9 @@ export class SnapshotLogReader {
     let commit: SnapshotCommit;
     try {
       commit = decodeSnapshotCommit(value);
-    } catch {
+    } catch (error) {
       this.#corrupt++;
+      this.#observer.onCommit?.({ offset, commit: null, verdict: 'corrupt', reason: `the commit record does not decode: ${error instanceof Error ? error.message : String(error)}` });
       return;
     }
     const id = `${commit.stage}/${commit.partition}/${commit.seq}`;
@@ -154,6 +178,7 @@ export class SnapshotLogReader {
       const part = chunks?.get(i);
       if (part === undefined) {
         this.#incomplete++;
+        this.#observer.onCommit?.({ offset, commit, verdict: 'incomplete', reason: `chunk ${i} of ${commit.chunks} is missing` });
         return;
       }
       parts.push(part);
@@ -161,15 +186,19 @@ export class SnapshotLogReader {
     const payload = Buffer.concat(parts);
     if (payload.length !== commit.bytes || payloadChecksum(payload) !== commit.sha256) {
       this.#corrupt++;
+      this.#observer.onCommit?.({ offset, commit, verdict: 'corrupt', reason: payload.length !== commit.bytes ? `its chunks hold ${payload.length} bytes, the commit says ${commit.bytes}` : 'its checksum does not match' });
       return;
     }
+    this.#observer.onCommit?.({ offset, commit, verdict: 'complete' });
     const { stage, partition, seq, nextOffset, nodeId, generation, takenAt } = commit;
     this.#latest = { meta: { stage, partition, seq, nextOffset, nodeId, generation, takenAt }, payload, offset };
   }
 
   #addMarker(offset: number, value: Buffer): void {
     try {
-      this.#markers.push({ offset, marker: decodePublishMarker(value) });
+      const marker = decodePublishMarker(value);
+      this.#markers.push({ offset, marker });
+      this.#observer.onMarker?.(offset, marker);
     } catch (cause) {
       const detail = cause instanceof Error ? cause.message : String(cause);
       throw new DecodeError('corrupt-marker', `publish marker at offset ${offset} does not decode: ${detail}`, { cause });

@@ -5,12 +5,22 @@
  * on loopback. Requests must name the server's own host (no DNS rebinding)
  * and WebSockets must come from its own page (no cross-site hijacking).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../../protocols/errors.ts';
 
 /** The cookie the server sets once the page was opened with `?token=`. */
 export const TOKEN_COOKIE = 'eventide_token';
+
+/**
+ * The header a node signs its requests to a peer's inspector with: the time
+ * and an HMAC of the time and path under the shared token, so the token
+ * itself is never sent to an address some group member advertised.
+ */
+export const PEER_SIGNATURE_HEADER = 'x-eventide-peer';
+
+/** How far a peer's signed time may be from this node's clock. */
+const PEER_SIGNATURE_WINDOW_MS = 30_000;
 
 /** Whether `host` (as given to `--inspect`) is a loopback address. */
 export function isLoopbackHost(host: string): boolean {
@@ -31,6 +41,7 @@ export function parseInspectAddress(address: string): { host: string; port: numb
 
 export class InspectorAccess {
   readonly #digest: Buffer | null;
+  readonly #token: string | undefined;
   readonly #loopback: boolean;
 
   /** Throws ConfigError when `host` is not loopback and there is no token. */
@@ -44,6 +55,13 @@ export class InspectorAccess {
       );
     }
     this.#digest = token === undefined ? null : digest(token);
+    this.#token = token;
+  }
+
+  /** The signature header for a request to a peer's `path`, or none without a token. */
+  signPeerRequest(path: string, now: number): Record<string, string> {
+    if (this.#token === undefined) return {};
+    return { [PEER_SIGNATURE_HEADER]: `${now}.${peerHmac(this.#token, now, path)}` };
   }
 
   /** Whether requests must carry the token. */
@@ -58,11 +76,27 @@ export class InspectorAccess {
     return timingSafeEqual(digest(token), this.#digest);
   }
 
-  /** Whether a request may be answered: the token (header or cookie) and, on loopback, a loopback Host. */
-  allows(request: IncomingMessage, queryToken?: string | null): boolean {
+  /**
+   * Whether a request may be answered: on loopback, only with a loopback
+   * Host; with a token, when any of the bearer header, the cookie, `?token=`
+   * or a peer's signature of `path` is right (a stale cookie does not hide a
+   * good token in the link).
+   */
+  allows(request: IncomingMessage, queryToken?: string | null, path?: string, now: number = Date.now()): boolean {
     if (this.#loopback && !isLoopbackHost(hostOf(request.headers.host))) return false;
     if (this.#digest === null) return true;
-    return this.accepts(bearer(request) ?? cookie(request, TOKEN_COOKIE) ?? queryToken);
+    if ([bearer(request), cookie(request, TOKEN_COOKIE), queryToken].some((token) => this.accepts(token))) return true;
+    const signature = request.headers[PEER_SIGNATURE_HEADER];
+    return path !== undefined && typeof signature === 'string' && this.#acceptsSignature(signature, path, now);
+  }
+
+  #acceptsSignature(signature: string, path: string, now: number): boolean {
+    const [timeText, mac] = signature.split('.');
+    const time = Number(timeText);
+    if (!Number.isSafeInteger(time) || mac === undefined || Math.abs(now - time) > PEER_SIGNATURE_WINDOW_MS) return false;
+    const expected = Buffer.from(peerHmac(this.#token!, time, path), 'hex');
+    const given = Buffer.from(mac, 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   /** Whether a WebSocket upgrade may proceed: as `allows`, and from this server's own page. */
@@ -71,6 +105,10 @@ export class InspectorAccess {
     if (origin !== undefined && origin !== `http://${request.headers.host ?? ''}`) return false;
     return this.allows(request);
   }
+}
+
+function peerHmac(token: string, time: number, path: string): string {
+  return createHmac('sha256', token).update(`${time}\n${path}`, 'utf8').digest('hex');
 }
 
 function digest(token: string): Buffer {

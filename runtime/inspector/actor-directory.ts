@@ -103,7 +103,7 @@ export class ActorDirectory {
     let actor: LiveActor | null = this.roots({ stage: path.stage, partition: path.partition })[0] ?? null;
     for (const childId of path.children) {
       if (actor === null) return null;
-      const ref: ChildRef | undefined = (actor.snapshot.children as Record<string, ChildRef | undefined>)[childId];
+      const ref = childRef(actor.snapshot, childId);
       actor = ref === undefined ? null : this.#child(actor, childId, ref);
     }
     return actor;
@@ -112,8 +112,9 @@ export class ActorDirectory {
   /** The children of an actor, in the order xstate keeps them (spawn order). */
   children(actor: LiveActor): LiveActor[] {
     const out: LiveActor[] = [];
-    for (const [childId, ref] of Object.entries(actor.snapshot.children as Record<string, ChildRef>)) {
-      const child = this.#child(actor, childId, ref);
+    for (const childId of Object.keys(actor.snapshot.children ?? {})) {
+      const ref = childRef(actor.snapshot, childId);
+      const child = ref === undefined ? null : this.#child(actor, childId, ref);
       if (child !== null) out.push(child);
     }
     return out;
@@ -147,8 +148,8 @@ export class ActorDirectory {
       const ids = Object.keys(children);
       for (let i = 0; i < ids.length; i++) {
         const childId = ids[i]!;
-        const ref = children[childId]!;
-        const child = ref.getSnapshot() as AnyMachineSnapshot | undefined;
+        const ref = childRef(snapshot, childId);
+        const child = ref?.getSnapshot() as AnyMachineSnapshot | undefined;
         if (child === undefined || child === null) continue;
         const machine = (child as { machine?: AnyStateMachine }).machine?.id ?? 'unknown';
         const state = typeof child.value === 'string' ? child.value : describeState(child.value);
@@ -262,6 +263,18 @@ function addEventlessTransitions(node: StateNodeLike, json: MachineDefinition['r
     const childJson = json.states[key];
     if (childJson !== undefined) addEventlessTransitions(child, childJson);
   }
+}
+
+/**
+ * A child's reference by its id, only if the snapshot has it as its own:
+ * ids come from URLs and sockets, and `__proto__` or `constructor` must not
+ * reach a prototype.
+ */
+function childRef(snapshot: AnyMachineSnapshot, childId: string): ChildRef | undefined {
+  const children = snapshot.children as Record<string, unknown> | undefined;
+  if (children === undefined || !Object.hasOwn(children, childId)) return undefined;
+  const ref = children[childId] as ChildRef | undefined;
+  return typeof ref?.getSnapshot === 'function' ? ref : undefined;
 }
 
 function matches(summary: ActorSummary, query: ActorQuery): boolean {

@@ -302,7 +302,9 @@ export interface HistoricActor {
   readonly state: string;
   readonly status: string;
   readonly context: unknown;
+  /** Its first 200 children; `childCount` says how many it had. */
   readonly children: readonly HistoricActor[];
+  readonly childCount: number;
 }
 
 /** `GET /api/partitions/:stage/:partition/history/:seq`. */

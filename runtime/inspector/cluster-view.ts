@@ -18,8 +18,8 @@ export interface ClusterSources {
   readonly reader: PartitionReader;
   /** This node's own view. */
   readonly nodeView: () => Promise<NodeView>;
-  /** Another member's view, read from its inspector address. */
-  readonly fetchPeer: (address: string) => Promise<NodeView>;
+  /** Another member's view, read from its inspector address; it must be the node named. */
+  readonly fetchPeer: (address: string, nodeId: string) => Promise<NodeView>;
   readonly now: () => number;
   /** Events read from members earlier, kept so a member that left still shows what it did. */
   readonly remembered?: RememberedEvents;
@@ -87,7 +87,7 @@ export async function readClusterView(sources: ClusterSources): Promise<ClusterV
       try {
         if (self) node = await sources.nodeView();
         else if (draft.inspect === null) error = 'it serves no inspector (started without --inspect)';
-        else node = await sources.fetchPeer(draft.inspect);
+        else node = await sources.fetchPeer(draft.inspect, draft.nodeId);
       } catch (failure) {
         error = failure instanceof Error ? failure.message : String(failure);
       }

@@ -7,7 +7,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import type { PartitionReader } from '../../protocols/transport.ts';
-import { SnapshotHeaders, SnapshotLogReader, decodeHostedState, decodePublishMarker, decodeSnapshotCommit } from '../../protocols/snapshot/index.ts';
+import { SnapshotLogReader, decodeHostedState } from '../../protocols/snapshot/index.ts';
 import type { HistoricActor, HistoricSnapshot, MarkerEntry, PartitionHistory, SnapshotEntry } from './api.ts';
 import { childActorId, describeState, rootActorId } from './actor-paths.ts';
 import { plainJson } from './plain-json.ts';
@@ -77,11 +77,12 @@ export async function readHistoricSnapshot(source: HistorySource, seq: number, m
   const next = scan.snapshots.find((snapshot) => snapshot.offset > entry.offset);
   return {
     snapshot: entry,
-    root: historicActor(persisted, rootActorId(source.stage, source.partition), null, machine),
+    root: historicActor(persisted, rootActorId(source.stage, source.partition), null, machine, { left: HISTORIC_CONTEXT_BUDGET }),
     markers: scan.markers.filter((marker) => marker.offset > entry.offset && (next === undefined || marker.offset < next.offset)),
   };
 }
 
+/** Reads the partition through the same reader a restore uses, told of every commit and marker. */
 async function scanHistory(source: HistorySource): Promise<Scan> {
   const { reader, topic, stage, partition } = source;
   const [starts, ends] = await Promise.all([reader.startOffsets(topic), reader.endOffsets(topic, 'read_committed')]);
@@ -91,51 +92,37 @@ async function scanHistory(source: HistorySource): Promise<Scan> {
   const snapshots: SnapshotEntry[] = [];
   const markers: MarkerEntry[] = [];
   const problems: { offset: number; error: string }[] = [];
-  const ignored = { incomplete: 0, corrupt: 0 };
-  /** Chunks seen per snapshot id since the last commit. */
-  let chunks = new Map<string, number>();
+  const log = new SnapshotLogReader({
+    stage,
+    observer: {
+      onCommit: ({ offset, commit, verdict, reason }) => {
+        if (verdict !== 'complete' || commit === null) {
+          problems.push({ offset, error: `${commit === null ? 'a snapshot' : `snapshot ${commit.seq}`} is ${verdict} (a restore skips it): ${reason ?? ''}` });
+          return;
+        }
+        snapshots.push({
+          seq: commit.seq, offset, nextOffset: commit.nextOffset, takenAt: commit.takenAt, bytes: commit.bytes, chunks: commit.chunks,
+          nodeId: commit.nodeId, generation: commit.generation, markersAfter: 0,
+        });
+      },
+      onMarker: (offset, marker) => {
+        const last = snapshots.at(-1);
+        markers.push({ offset, key: marker.key, inputOffset: marker.nextOffset, publishedAt: marker.publishedAt, afterSeq: last?.seq ?? null });
+        if (last !== undefined) (last as { markersAfter: number }).markersAfter++;
+      },
+    },
+  });
   for await (const chunk of reader.read({ topic, partition, offset: startOffset }, endOffset)) {
     for (const record of chunk) {
-      if (record.headers[SnapshotHeaders.stage] !== stage || record.value === null) continue;
-      const kind = record.headers[SnapshotHeaders.kind];
-      if (kind === 'chunk') {
-        const id = record.headers[SnapshotHeaders.snapshotId] ?? '';
-        chunks.set(id, (chunks.get(id) ?? 0) + 1);
-      } else if (kind === 'commit') {
-        try {
-          const commit = decodeSnapshotCommit(record.value);
-          const id = `${commit.stage}/${commit.partition}/${commit.seq}`;
-          const found = chunks.get(id) ?? 0;
-          chunks.delete(id);
-          ignored.incomplete += chunks.size;
-          chunks = new Map();
-          if (found < commit.chunks) {
-            ignored.incomplete++;
-            problems.push({ offset: record.offset, error: `snapshot ${commit.seq} has ${found} of its ${commit.chunks} chunks` });
-            continue;
-          }
-          snapshots.push({
-            seq: commit.seq, offset: record.offset, nextOffset: commit.nextOffset, takenAt: commit.takenAt, bytes: commit.bytes, chunks: commit.chunks,
-            nodeId: commit.nodeId, generation: commit.generation, markersAfter: 0,
-          });
-        } catch (error) {
-          ignored.corrupt++;
-          problems.push({ offset: record.offset, error: `commit record does not decode: ${error instanceof Error ? error.message : String(error)}` });
-        }
-      } else if (kind === 'marker') {
-        try {
-          const marker = decodePublishMarker(record.value);
-          const last = snapshots.at(-1);
-          markers.push({ offset: record.offset, key: marker.key, inputOffset: marker.nextOffset, publishedAt: marker.publishedAt, afterSeq: last?.seq ?? null });
-          if (last !== undefined) (last as { markersAfter: number }).markersAfter++;
-        } catch (error) {
-          problems.push({ offset: record.offset, error: `publish marker does not decode (a restore stops here): ${error instanceof Error ? error.message : String(error)}` });
-        }
+      try {
+        log.add(record);
+      } catch (error) {
+        // A marker that does not decode stops a restore of this partition: it is listed, and the reading goes on.
+        problems.push({ offset: record.offset, error: error instanceof Error ? error.message : String(error) });
       }
     }
   }
-  ignored.incomplete += chunks.size;
-  return { startOffset, endOffset, snapshots, markers, ignored, problems };
+  return { startOffset, endOffset, snapshots, markers, ignored: log.ignored(), problems };
 }
 
 /** An actor as `getPersistedSnapshot()` writes it. */
@@ -146,22 +133,32 @@ interface PersistedActor {
   readonly children?: Readonly<Record<string, { readonly snapshot?: PersistedActor; readonly src?: unknown }>>;
 }
 
-function historicActor(persisted: PersistedActor, id: string, parent: string | null, machine: AnyStateMachine | null, src?: string): HistoricActor {
+/** Children shown per actor of a historic tree (the rest are counted). */
+export const HISTORIC_CHILDREN_SHOWN = 200;
+/** Values written for the contexts of a whole historic tree; past it, contexts are cut and say so. */
+const HISTORIC_CONTEXT_BUDGET = 200_000;
+
+function historicActor(persisted: PersistedActor, id: string, parent: string | null, machine: AnyStateMachine | null, budget: { left: number }, src?: string): HistoricActor {
   const children: HistoricActor[] = [];
-  for (const [childId, child] of Object.entries(persisted.children ?? {})) {
+  const entries = Object.entries(persisted.children ?? {});
+  for (const [childId, child] of entries.slice(0, HISTORIC_CHILDREN_SHOWN)) {
     if (child?.snapshot === undefined) continue;
     const childSrc = typeof child.src === 'string' ? child.src : undefined;
     const childMachine = childSrc === undefined ? null : logicOf(machine, childSrc);
-    children.push(historicActor(child.snapshot, childActorId(id, childId), id, childMachine, childSrc));
+    children.push(historicActor(child.snapshot, childActorId(id, childId), id, childMachine, budget, childSrc));
   }
+  const share = Math.max(0, Math.min(budget.left, 20_000));
+  const context = plainJson(persisted.context, share);
+  budget.left -= share;
   return {
     id,
     parent,
     machine: machine?.id ?? src ?? 'unknown',
     state: describeState(persisted.value),
     status: persisted.status ?? 'unknown',
-    context: plainJson(persisted.context),
+    context,
     children,
+    childCount: entries.length,
   };
 }
 

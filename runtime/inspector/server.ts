@@ -13,7 +13,7 @@
  * console.log(`inspector: ${inspector.url}`);
  * ```
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { PartitionReader, TransportAdmin } from '../../protocols/transport.ts';
 import type { Clock } from '../../protocols/clock.ts';
@@ -120,17 +120,22 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
   const events = new NodeEvents(node.nodeId, node.instrumentation, () => clock.now());
   const views = options.views ?? [];
   const nodeView = (): Promise<NodeView> => readNodeView(node, options.reader, events, clock.now());
-  let cached: { at: number; view: Promise<ClusterView> } | null = null;
+  // One read of the cluster at a time, at most about once a second, however many pages watch.
+  let cached: { at: number; view: Promise<ClusterView>; settled: boolean } | null = null;
   const remembered = new RememberedEvents();
   const clusterView = (): Promise<ClusterView> => {
     const now = clock.now();
-    if (cached === null || now - cached.at >= CLUSTER_CACHE_MS) {
+    if (cached === null || (now - cached.at >= CLUSTER_CACHE_MS && cached.settled)) {
       const view = readClusterView({
         self: node.nodeId, group: node.group, stages: options.clusterStages ?? node.stages(), admin: options.admin, reader: options.reader,
-        nodeView, fetchPeer: (address) => fetchPeerView(address, options.token), now: () => clock.now(), remembered,
+        nodeView, fetchPeer: (address, nodeId) => fetchPeerView(address, nodeId, access, Date.now()), now: () => clock.now(), remembered,
       });
-      cached = { at: now, view };
-      view.catch(() => (cached = null));
+      const entry = { at: now, view, settled: false };
+      cached = entry;
+      view.then(
+        () => (entry.settled = true),
+        () => (cached = null),
+      );
     }
     return cached.view;
   };
@@ -148,7 +153,18 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
     const partition = Number(partitionText);
     if (!Number.isSafeInteger(partition) || partition < 0) throw new HttpError(400, `partition must be a non-negative integer, not '${partitionText}'`);
     if (stage.snapshotsTopic === null) throw new HttpError(404, `stage '${stage.name}' keeps no snapshots`);
+    // A restore reads the same partition through the same reader: it goes first.
+    if (node.partitions().some((p) => p.stage === stage.name && p.partition === partition && p.state === 'restoring')) {
+      throw new HttpError(503, `${stage.name}[${partition}] is restoring from ${stage.snapshotsTopic} now; read its history once it runs`);
+    }
     return { stage, partition, topic: stage.snapshotsTopic };
+  };
+  // History reads scan a whole snapshots partition: one at a time per node.
+  let historyTail: Promise<unknown> = Promise.resolve();
+  const oneHistoryReadAtATime = <T>(read: () => Promise<T>): Promise<T> => {
+    const run = historyTail.then(read, read);
+    historyTail = run.catch(() => undefined);
+    return run;
   };
 
   const routes: [RegExp, (match: string[], url: URL) => unknown][] = [
@@ -164,7 +180,7 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
       /^\/api\/partitions\/([^/]+)\/([^/]+)\/history$/,
       ([stage, partition]) => {
         const source = historySource(stage!, partition!);
-        return readPartitionHistory({ reader: options.reader, topic: source.topic, stage: source.stage.name, partition: source.partition }, clock.now());
+        return oneHistoryReadAtATime(() => readPartitionHistory({ reader: options.reader, topic: source.topic, stage: source.stage.name, partition: source.partition }, clock.now()));
       },
     ],
     [
@@ -174,7 +190,7 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
         const seq = Number(seqText);
         if (!Number.isSafeInteger(seq)) throw new HttpError(400, `seq must be an integer, not '${seqText}'`);
         const machine = node.stageMachine(source.stage.name);
-        const snapshot = await readHistoricSnapshot({ reader: options.reader, topic: source.topic, stage: source.stage.name, partition: source.partition }, seq, machine);
+        const snapshot = await oneHistoryReadAtATime(() => readHistoricSnapshot({ reader: options.reader, topic: source.topic, stage: source.stage.name, partition: source.partition }, seq, machine));
         return snapshot ?? notFound(`${source.stage.name}[${source.partition}] has no complete snapshot ${seq} on ${source.topic}`);
       },
     ],
@@ -184,9 +200,9 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
   ];
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://inspector');
+    const url = requestUrl(request);
     const queryToken = url.searchParams.get('token');
-    if (!access.allows(request, queryToken)) {
+    if (!access.allows(request, queryToken, peerPath(url))) {
       response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(JSON.stringify({ error: 'this inspector needs its token: open it with ?token=<token> or send Authorization: Bearer <token>' }));
       return;
     }
@@ -196,8 +212,13 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
     }
     if (queryToken !== null && access.requiresToken) {
       // Keep the token out of the address bar and the page's history: a cookie carries it from now on.
+      // Only the right token is stored (a wrong one in a link must not replace a good cookie), and the
+      // redirect stays on this server whatever the path looks like.
       url.searchParams.delete('token');
-      response.writeHead(302, { location: `${url.pathname}${url.search}`, 'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/` }).end();
+      const location = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
+      const headers: Record<string, string> = { location };
+      if (access.accepts(queryToken)) headers['set-cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/`;
+      response.writeHead(302, headers).end();
       return;
     }
     if (url.pathname === '/metrics' && options.metrics !== undefined) {
@@ -208,7 +229,7 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
     for (const [pattern, route] of routes) {
       const match = pattern.exec(url.pathname);
       if (match === null) continue;
-      const args = match.slice(1).map((part) => decodeURIComponent(part));
+      const args = match.slice(1).map(decodeSegment);
       const body = JSON.stringify(await route(args, url));
       response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(body);
       return;
@@ -241,12 +262,16 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (request, socket, head) => {
-    const path = new URL(request.url ?? '/', 'http://inspector').pathname;
-    if (path !== '/api/live' || !access.allowsUpgrade(request)) {
-      socket.end(`HTTP/1.1 ${path === '/api/live' ? '401 Unauthorized' : '404 Not Found'}\r\nconnection: close\r\n\r\n`);
-      return;
+    // Nothing a client sends may throw out of here: an exception would end the node.
+    try {
+      const path = requestUrl(request).pathname;
+      if (path !== '/api/live') return refuseUpgrade(socket, '404 Not Found');
+      if (!access.allowsUpgrade(request)) return refuseUpgrade(socket, '401 Unauthorized');
+      if (hub.watchers >= MAX_WATCHERS) return refuseUpgrade(socket, '503 Service Unavailable');
+      sockets.handleUpgrade(request, socket, head, (ws) => hub.attach(ws));
+    } catch {
+      refuseUpgrade(socket, '400 Bad Request');
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => hub.attach(ws));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -276,28 +301,70 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
   };
 }
 
+/** Pages connected at once, at most (each costs a walk of the actors a second). */
+const MAX_WATCHERS = 32;
+
+/** The request's URL; a target that is no URL is a 400, never an exception out of a listener. */
+function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'http://inspector');
+  } catch {
+    throw new HttpError(400, 'the request target is not a URL');
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `'${segment.slice(0, 100)}' is not URI-encoded`);
+  }
+}
+
+function refuseUpgrade(socket: { end(data: string): void }, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
 function notFound(message: string): never {
   throw new HttpError(404, message);
 }
 
-/** A peer's `/api/node`, with this node's token (the nodes of a cluster share one). */
-function fetchPeerView(address: string, token: string | undefined): Promise<NodeView> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(`http://${address}/api/node`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, timeout: PEER_TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (response.statusCode !== 200) return reject(new Error(`its inspector at ${address} answered ${response.statusCode}: ${text.slice(0, 200)}`));
-        try {
-          resolve(JSON.parse(text) as NodeView);
-        } catch {
-          reject(new Error(`its inspector at ${address} did not answer JSON`));
-        }
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error(`its inspector at ${address} did not answer within ${PEER_TIMEOUT_MS} ms`)));
-    request.on('error', (error) => reject(new Error(`its inspector at ${address} is unreachable: ${error.message}`)));
-    request.end();
-  });
+/** The path a peer may read with a signature instead of the token: its `/api/node`, nothing else. */
+function peerPath(url: URL): string | undefined {
+  return url.pathname === PEER_VIEW_PATH ? PEER_VIEW_PATH : undefined;
+}
+
+const PEER_VIEW_PATH = '/api/node';
+/** A peer's view larger than this is refused (a view of 1,000 partitions is about 1 MiB). */
+const PEER_VIEW_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A peer's `/api/node`, signed with the shared token rather than carrying
+ * it, within an overall deadline and a size limit, and only if the node
+ * that answers is the one expected (two nodes advertising the same
+ * loopback address on different machines would otherwise be mixed up).
+ */
+export async function fetchPeerView(address: string, expectedNodeId: string, access: InspectorAccess, now: number): Promise<NodeView> {
+  let response: Response;
+  try {
+    response = await fetch(`http://${address}${PEER_VIEW_PATH}`, { headers: access.signPeerRequest(PEER_VIEW_PATH, now), signal: AbortSignal.timeout(PEER_TIMEOUT_MS), redirect: 'error' });
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `did not answer within ${PEER_TIMEOUT_MS} ms` : `is unreachable (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)})`;
+    throw new Error(`its inspector at ${address} ${reason}`);
+  }
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > PEER_VIEW_MAX_BYTES) {
+    await response.body?.cancel();
+    throw new Error(`its inspector at ${address} answered ${length} bytes, more than the ${PEER_VIEW_MAX_BYTES} a node view may have`);
+  }
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`its inspector at ${address} answered ${response.status}: ${text.slice(0, 200)}`);
+  let view: NodeView;
+  try {
+    view = JSON.parse(text) as NodeView;
+  } catch {
+    throw new Error(`its inspector at ${address} did not answer JSON`);
+  }
+  if (view.nodeId !== expectedNodeId) throw new Error(`its advertised inspector ${address} answers as node ${String(view.nodeId)}: give each node an address its peers reach (not a loopback address shared by several machines)`);
+  return view;
 }

@@ -115,7 +115,7 @@ function HistoricNode({ actor, depth, selected, select }: { actor: HistoricActor
       <button type="button" class="link-button mono" onClick=${() => select(actor)}>${label}</button>
       <span class="mono muted">${actor.machine}</span>
       <${StatePill} state=${actor.state} />
-      ${actor.children.length > 0 ? html`<span class="child-states muted">${count(actor.children.length)} ${actor.children.length === 1 ? 'child' : 'children'}:${statesOf(actor.children).map(([state, n]) => html` <span key=${state}>${count(n)} ${state}</span>`)}</span>` : null}
+      ${actor.children.length > 0 ? html`<span class="child-states muted">${count(actor.childCount)} ${actor.childCount === 1 ? 'child' : 'children'}${actor.childCount > actor.children.length ? ` (the first ${count(actor.children.length)} read)` : ''}:${statesOf(actor.children).map(([state, n]) => html` <span key=${state}>${count(n)} ${state}</span>`)}</span>` : null}
     </div>
     ${open ? html`${actor.children.slice(0, shown).map((child) => html`<${HistoricNode} key=${child.id} actor=${child} depth=${depth + 1} selected=${selected} select=${select} />`)}
       ${actor.children.length > shown ? html`<div style=${`padding-left:${(depth + 1) * 18 + 22}px`}><button type="button" class="link-button" onClick=${() => setShown(shown + 100)}>show 100 more of ${count(actor.children.length - shown)}</button></div>` : null}` : null}

@@ -8,8 +8,10 @@ import { WebSocket } from 'ws';
 import { PipelineFixture, generateEvents, waitFor, T0 } from '../../helpers/pipeline-fixture.ts';
 import { createNode, memoryTransport, serveInspector, systemClock, ConfigError, type EventideNode, type InspectorServer, type MemoryTransport } from '../../../index.ts';
 import { pipelineStages, queriesTable } from '../../../pipeline/stages.ts';
-import type { ActorDetail, ActorList, ClusterView, HistoricActor, HistoricSnapshot, LiveUpdate, MachineDefinition, PartitionHistory } from '../../../runtime/inspector/api.ts';
+import type { ActorDetail, ActorList, ClusterView, NodeView, HistoricActor, HistoricSnapshot, LiveUpdate, MachineDefinition, PartitionHistory } from '../../../runtime/inspector/api.ts';
 import { partitionForKey } from '../../../protocols/partitioner.ts';
+import { InspectorAccess } from '../../../runtime/inspector/access.ts';
+import { fetchPeerView } from '../../../runtime/inspector/server.ts';
 import { request as httpRequest } from 'node:http';
 import { sessionizeStage, sessionTopics, SESSION_TOPICS } from '../../../examples/sessionize/stage.ts';
 
@@ -302,7 +304,75 @@ test('a token guards every request and the WebSocket; without one, only loopback
       socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
       socket.once('error', () => resolve(-1));
     });
+  // Links with a token: a wrong one neither logs out nor sets a cookie, a right one wins over a stale cookie, and no redirect leaves the server.
+  const wrongLink = await fetch(new URL(`/.//evil.example/?token=wrong-token-0000000000`, inspector.url), { redirect: 'manual', headers: { cookie } });
+  t.is(wrongLink.status, 302);
+  t.regex(wrongLink.headers.get('location')!, /^\/(?!\/)/, 'the redirect is a path of this server, never //another.host');
+  t.is(wrongLink.headers.get('set-cookie'), null);
+  const stale = `${cookie.split('=')[0]}=an-old-token-of-the-cluster`;
+  t.is((await get(inspector, `/api/node?token=${token}`, { cookie: stale })).status, 302);
+  t.is((await get(inspector, '/api/node', { cookie: stale, authorization: `Bearer ${token}` })).status, 200);
+
   t.is(await upgrade({}), 401);
   t.is(await upgrade({ cookie }), 101);
   t.is(await upgrade({ cookie, origin: 'http://evil.example' }), 401, 'a WebSocket from another site is refused');
+});
+
+test('what a client sends cannot throw out of the server: malformed targets, bad encodings and prototype names', async (t) => {
+  const { inspector } = await pipelineWithWindows(t);
+  const { createConnection } = await import('node:net');
+  const raw = (request: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = createConnection({ host: '127.0.0.1', port: inspector.port }, () => socket.write(request));
+      let answer = '';
+      socket.on('data', (data) => (answer += String(data)));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(request)}`)));
+    });
+  t.regex(await raw('GET //[ HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'), /^HTTP\/1\.1 400/);
+  t.regex(await raw('GET //[ HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n'), /^HTTP\/1\.1 400/);
+  t.is((await get(inspector, '/api/actors/%E0%A4%A')).status, 400);
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    t.is((await get(inspector, `/api/actors/${encodeURIComponent(`${SUPERVISOR}/${name}`)}`)).status, 404, name);
+    t.is((await get(inspector, `/api/actors?parent=${encodeURIComponent(`${SUPERVISOR}/${name}`)}`)).status, 400, name);
+  }
+  const socket = new WebSocket(new URL('/api/live', inspector.url.replace('http', 'ws')));
+  t.teardown(() => socket.close());
+  const updates: LiveUpdate[] = [];
+  socket.on('message', (data) => updates.push(JSON.parse(String(data)) as LiveUpdate));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  socket.send(JSON.stringify({ type: 'watch', actor: `${SUPERVISOR}/__proto__`, actors: 'parent=aggregate%2F0%2Fconstructor' }));
+  await waitFor(() => updates.some((u) => u.type === 'actor.gone') && updates.some((u) => u.type === 'error'), () => `gone and error updates (${JSON.stringify(updates)})`);
+  // The node is still there and answers.
+  t.is((await get<ActorList>(inspector, '/api/actors?machine=window')).body.total, 3);
+});
+
+test('a node reads a peer\'s view with a signature of the shared token, never the token, and only from the node it expects', async (t) => {
+  const fixture = new PipelineFixture();
+  t.teardown(() => fixture.stop());
+  await fixture.createTopics(2, 2);
+  const token = 'the-cluster-token-0123456789';
+  const a = await inspectedNode(fixture, 'node-a', { token });
+  t.teardown(() => a.inspector.close());
+  const b = await inspectedNode(fixture, 'node-b', { token });
+  t.teardown(() => b.inspector.close());
+  let cluster: ClusterView | undefined;
+  await waitFor(async () => {
+    cluster = (await get<ClusterView>(a.inspector, '/api/cluster', { authorization: `Bearer ${token}` })).body;
+    return cluster.members.length === 2 && cluster.members.every((member) => member.node !== null);
+  }, () => `both members read (${JSON.stringify(cluster?.members.map((m) => [m.nodeId, m.error]))})`);
+  t.is(cluster!.members.find((m) => !m.self)!.node!.nodeId, 'node-b');
+
+  // A signature is accepted for /api/node only, and only with the right token and a recent time.
+  const signed = new InspectorAccess('127.0.0.1', token).signPeerRequest('/api/node', Date.now());
+  t.is((await get(b.inspector, '/api/node', signed)).status, 200);
+  t.is((await get(b.inspector, '/api/cluster', signed)).status, 401);
+  t.is((await get(b.inspector, '/api/node', new InspectorAccess('127.0.0.1', 'another-token-0123456789').signPeerRequest('/api/node', Date.now()))).status, 401);
+  t.is((await get(b.inspector, '/api/node', new InspectorAccess('127.0.0.1', token).signPeerRequest('/api/node', Date.now() - 120_000))).status, 401);
+
+  // A member whose advertised address answers as another node is not shown with that node's data.
+  const access = new InspectorAccess('127.0.0.1', token);
+  await t.throwsAsync(fetchPeerView(`127.0.0.1:${a.inspector.port}`, 'node-b', access, Date.now()), { message: /answers as node node-a/ });
+  t.is((await fetchPeerView(`127.0.0.1:${b.inspector.port}`, 'node-b', access, Date.now())).nodeId, 'node-b');
 });
