@@ -36,7 +36,7 @@ export {
   type TableDefinition,
   type TableValueOf,
 } from './runtime/stage.ts';
-export { createNode, EventideNode, type NodeOptions } from './runtime/node.ts';
+export { createNode, describeStage, EventideNode, type NodeOptions } from './runtime/node.ts';
 export type { HostedPartition } from './runtime/hosted-partition.ts';
 export type { TableListener, TableView } from './runtime/table-store.ts';
 

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionReader, Transport } from '../protocols/transport.ts';
-import { checkInspectorAddress, serveInspector, type EventideNode, type InspectorServer, type Logger, type TableView } from '../index.ts';
+import { checkInspectorAddress, describeStage, serveInspector, type EventideNode, type InspectorServer, type Logger, type TableView } from '../index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import { aggregateStage, ingestStage, matchStage, parseStage } from '../pipeline/stages.ts';
 import { TOPICS, type PipelineTopicNames } from '../pipeline/topics.ts';
@@ -139,7 +139,7 @@ export async function serveNodeInspector(node: EventideNode, options: NodeInspec
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     reader,
     admin: transport.admin(),
-    clusterStages: cluster.map((stage) => ({ name: stage.name, topic: stage.input.topic, group: `${node.group}.${stage.name}`, snapshotsTopic: stage.snapshots?.topic ?? null, machine: stage.machine.id })),
+    clusterStages: cluster.map((stage) => describeStage(stage, node.group)),
     views: queriesView === null ? [] : [queriesView.view],
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   });

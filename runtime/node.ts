@@ -24,6 +24,11 @@ import type { StageSummary } from './inspector/api.ts';
 export type { StageSummary } from './inspector/api.ts';
 import { ActorObservers, type ActorObserver } from './actor-observers.ts';
 
+/** A stage as the nodes of cluster `group` run it: its input, consumer group (`<group>.<stage>`), snapshots topic and machine. */
+export function describeStage(stage: StageDefinition<any>, group: string): StageSummary {
+  return { name: stage.name, topic: stage.input.topic, group: `${group}.${stage.name}`, snapshotsTopic: stage.snapshots?.topic ?? null, machine: stage.machine.id };
+}
+
 /** What `createNode` takes: where the cluster is, which stages and tables this node runs, and how it reports. */
 export interface NodeOptions {
   /** How the node reaches the log: `kafkaTransport(...)` or `memoryTransport(...)`. */
@@ -150,13 +155,7 @@ export class EventideNode {
 
   /** The stages this node runs, as the inspector describes them. */
   stages(): StageSummary[] {
-    return this.#options.stages.map((stage) => ({
-      name: stage.name,
-      topic: stage.input.topic,
-      group: `${this.#options.group}.${stage.name}`,
-      snapshotsTopic: stage.snapshots?.topic ?? null,
-      machine: stage.machine.id,
-    }));
+    return this.#options.stages.map((stage) => describeStage(stage, this.#options.group));
   }
 
   /**

@@ -30,6 +30,7 @@ import { NodeEvents } from './node-events.ts';
 import { readNodeView } from './node-view.ts';
 import { RememberedEvents, readClusterView } from './cluster-view.ts';
 import { readHistoricSnapshot, readPartitionHistory } from './partition-history.ts';
+import { inspectorAssets, type InspectorAsset } from './assets.ts';
 
 /** A view a node adds to its inspector, served as JSON at `/api/views/:name`. */
 export interface InspectorView {
@@ -40,8 +41,6 @@ export interface InspectorView {
   /** Its content now: a table the page draws (api.ts `ViewContent`). */
   read(): ViewContent | Promise<ViewContent>;
 }
-
-import { inspectorAssets, type InspectorAsset } from './assets.ts';
 
 export type { InspectorAsset } from './assets.ts';
 
