@@ -125,31 +125,21 @@ export class ActorDirectory {
     const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
     const offset = query.offset ?? 0;
     if (limit <= 0) throw new RangeError('limit must be at least 1');
-    const scope = { ...(query.stage === undefined ? {} : { stage: query.stage }), ...(query.partition === undefined ? {} : { partition: query.partition }) };
-    let tops: LiveActor[];
-    if (query.parent !== undefined) {
-      const parent = this.find(query.parent);
-      if (parent === null) throw new RangeError(`no actor '${query.parent}' on this node`);
-      tops = this.children(parent);
-    } else {
-      tops = this.roots(scope);
-    }
     const filtered = query.machine !== undefined || query.state !== undefined || query.q !== undefined;
     const counts: Record<string, Record<string, number>> = {};
     const page: ActorSummary[] = [];
     let total = 0;
-    // Counts cover the whole subtree (filters aside), so a filter chip keeps showing its siblings.
-    // Below the listed actors only machine and state are read, and an id is built only when needed:
-    // a walk of 100,000 windows stays a few tens of milliseconds.
     const q = query.q?.toLowerCase();
-    const descend = (snapshot: AnyMachineSnapshot, id: string, stage: string, partition: number): void => {
-      const children = snapshot.children as Record<string, ChildRef> | undefined;
+    // Counts cover the whole subtree (filters aside), so a filter chip keeps showing its siblings.
+    // Only machine and state are read of each actor, and an id is built only when it is needed:
+    // a walk of 100,000 windows stays a few tens of milliseconds.
+    const visitChildren = (snapshot: AnyMachineSnapshot, id: string, stage: string, partition: number, listed: boolean): void => {
+      const children = snapshot.children as Record<string, unknown> | undefined;
       if (children === undefined) return;
       const ids = Object.keys(children);
       for (let i = 0; i < ids.length; i++) {
         const childId = ids[i]!;
-        const ref = childRef(snapshot, childId);
-        const child = ref?.getSnapshot() as AnyMachineSnapshot | undefined;
+        const child = childRef(snapshot, childId)?.getSnapshot() as AnyMachineSnapshot | undefined;
         if (child === undefined || child === null) continue;
         const machine = (child as { machine?: AnyStateMachine }).machine?.id ?? 'unknown';
         const state = typeof child.value === 'string' ? child.value : describeState(child.value);
@@ -157,25 +147,32 @@ export class ActorDirectory {
         byState[state] = (byState[state] ?? 0) + 1;
         const grandchildren = child.children === undefined ? 0 : Object.keys(child.children).length;
         let path: string | null = null;
-        if (filtered && (query.machine === undefined || query.machine === machine) && (query.state === undefined || query.state === state)) {
+        // The listed level (the parent's children) is taken whole without filters; below it, only what matches.
+        if ((listed && !filtered) || (filtered && (query.machine === undefined || query.machine === machine) && (query.state === undefined || query.state === state))) {
           path = childActorId(id, childId);
-          if (q === undefined || path.toLowerCase().includes(q)) {
+          if (!filtered || q === undefined || path.toLowerCase().includes(q)) {
             if (total >= offset && page.length < limit) page.push({ id: path, parent: id, stage, partition, machine, state, status: child.status, children: grandchildren });
             total++;
           }
         }
-        if (grandchildren > 0) descend(child, path ?? childActorId(id, childId), stage, partition);
+        if (grandchildren > 0) visitChildren(child, path ?? childActorId(id, childId), stage, partition, false);
       }
     };
-    for (const top of tops) {
-      const { summary } = top;
-      const byState = (counts[summary.machine] ??= {});
-      byState[summary.state] = (byState[summary.state] ?? 0) + 1;
-      if (!filtered || matches(summary, query)) {
-        if (total >= offset && page.length < limit) page.push(summary);
-        total++;
+    if (query.parent !== undefined) {
+      const parent = this.find(query.parent);
+      if (parent === null) throw new RangeError(`no actor '${query.parent}' on this node`);
+      visitChildren(parent.snapshot, parent.summary.id, parent.summary.stage, parent.summary.partition, true);
+    } else {
+      for (const root of this.roots({ ...(query.stage === undefined ? {} : { stage: query.stage }), ...(query.partition === undefined ? {} : { partition: query.partition }) })) {
+        const { summary } = root;
+        const byState = (counts[summary.machine] ??= {});
+        byState[summary.state] = (byState[summary.state] ?? 0) + 1;
+        if (!filtered || matches(summary, query)) {
+          if (total >= offset && page.length < limit) page.push(summary);
+          total++;
+        }
+        visitChildren(root.snapshot, summary.id, summary.stage, summary.partition, false);
       }
-      descend(top.snapshot, summary.id, summary.stage, summary.partition);
     }
     return { total, offset, limit, actors: page, counts };
   }
