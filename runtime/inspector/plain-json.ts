@@ -16,7 +16,8 @@ export function plainJson(value: unknown, budget = DEFAULT_BUDGET): unknown {
 
 function convert(value: unknown, state: { left: number }, seen: Set<object>): unknown {
   state.left--;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length - MAX_STRING} more characters not shown)` : value;
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'undefined' || typeof value === 'function' || typeof value === 'symbol') return undefined;
@@ -25,8 +26,8 @@ function convert(value: unknown, state: { left: number }, seen: Set<object>): un
   if (seen.has(object)) return '[circular]';
   seen.add(object);
   try {
-    if (value instanceof Map) return convertArray([...value.entries()], state, seen);
-    if (value instanceof Set) return convertArray([...value], state, seen);
+    if (value instanceof Map) return convertIterable(value.entries(), value.size, state, seen);
+    if (value instanceof Set) return convertIterable(value.values(), value.size, state, seen);
     if (Array.isArray(value)) return convertArray(value, state, seen);
     if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
     const out: Record<string, unknown> = {};
@@ -43,6 +44,25 @@ function convert(value: unknown, state: { left: number }, seen: Set<object>): un
   } finally {
     seen.delete(object);
   }
+}
+
+/** Characters of a string shown, at most. */
+const MAX_STRING = 10_000;
+
+/** A Map's entries or a Set's values, read only as far as the budget goes. */
+function convertIterable(values: Iterator<unknown>, size: number, state: { left: number }, seen: Set<object>): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < size; i++) {
+    if (state.left <= 0) {
+      out.push(`… ${size - i} more items not shown`);
+      break;
+    }
+    const next = values.next();
+    if (next.done === true) break;
+    const converted = convert(next.value, state, seen);
+    out.push(converted === undefined ? null : converted);
+  }
+  return out;
 }
 
 function convertArray(values: readonly unknown[], state: { left: number }, seen: Set<object>): unknown[] {
