@@ -27,10 +27,9 @@ import WebSocket from 'ws';
 import { MemoryLog, memoryTransport } from '../runtime/memory/index.ts';
 import { createNode } from '../runtime/node.ts';
 import { systemClock } from '../runtime/clock.ts';
-import { encodeQueryRecord } from '../protocols/query-record/index.ts';
 import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
-import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
-import { LoadGenerator } from '../pipeline/load-generator.ts';
+import { TOPICS } from '../pipeline/topics.ts';
+import { stageCaughtUp, writePipelineLoad } from './pipeline-load.ts';
 import { DEMO_QUERIES } from '../cli/demo.ts';
 import { serveNodeInspector } from '../cli/node-server.ts';
 import type { ActorList, LiveRequest, LiveUpdate } from '../runtime/inspector/api.ts';
@@ -90,27 +89,13 @@ function describe(received: Received): string {
 /** One drain of `events` written up front; events/s from node start until the aggregate stage caught up. */
 async function drain(mode: Mode, events: number, partitions: number): Promise<Run> {
   const transport = memoryTransport(new MemoryLog(), { clientId: 'bench' });
-  await transport.admin().createTopics(pipelineTopics({ partitions }));
-  const now = Date.now();
-  await transport.producer().send(
-    DEMO_QUERIES.map((nrql, i) => ({ topic: TOPICS.queries, partition: 0, key: `q${i}`, value: encodeQueryRecord({ v: 1, id: `q${i}`, nrql, createdAt: now, expiresAt: now + 3_600_000 }) })),
-  );
-  const generator = new LoadGenerator({ batchSize: 100, jitterMs: 500 });
-  const records = [];
-  for (let i = 0; i < events / 100; i++) records.push({ topic: TOPICS.raw, partition: i % partitions, value: generator.batch(now - 60_000 + Math.floor((i * 100 * 60_000) / events)).value });
-  await transport.producer().send(records);
+  await writePipelineLoad(transport, events, partitions);
 
   const node = createNode({ transport, group: 'bench', stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: pipelineTables(), clock: systemClock });
   const inspector = mode === 'off' ? null : await serveNodeInspector(node, { address: '127.0.0.1:0', transport });
   const watcher = mode === 'watched' ? await startWatcher(inspector!.url) : null;
 
-  const reader = transport.reader();
-  const caughtUp = async (stage: string, topic: string): Promise<boolean> => {
-    const end = await reader.endOffsets(topic, 'read_committed');
-    const hosts = node.partitions().filter((p) => p.stage === stage);
-    // The last offset of a transactional partition is a commit marker, which is never delivered.
-    return hosts.length === partitions && hosts.every((p) => p.nextOffset >= (end.get(p.partition) ?? 0) - 1);
-  };
+  const caughtUp = (stage: string, topic: string): Promise<boolean> => stageCaughtUp(transport, node, stage, topic, partitions);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   await node.start();
