@@ -35,15 +35,22 @@ export interface DeadLetter {
   readonly at: number;
 }
 
-/** Encodes a dead letter. */
+/** Characters of a dead letter's message kept; past it the message is cut and says so. */
+export const MAX_DEAD_LETTER_MESSAGE = 4096;
+/** Characters of a dead letter's stage and reason kept. */
+const MAX_DEAD_LETTER_LABEL = 200;
+
+const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}… (cut from ${text.length} characters)` : text);
+
+/** Encodes a dead letter; its message, stage and reason are bounded (the original is bounded by whoever writes it). */
 export function encodeDeadLetter(letter: DeadLetter): Buffer {
   const { stage, reason, message, source, original, at } = letter;
   return Buffer.from(
     JSON.stringify({
       v: 1,
-      stage,
-      reason,
-      message,
+      stage: cut(stage, MAX_DEAD_LETTER_LABEL),
+      reason: cut(reason, MAX_DEAD_LETTER_LABEL),
+      message: cut(message, MAX_DEAD_LETTER_MESSAGE),
       source: { topic: source.topic, partition: source.partition, offset: source.offset },
       original: original === null ? null : original.toString('base64'),
       at,

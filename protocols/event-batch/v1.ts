@@ -17,6 +17,7 @@ import { DecodeError } from '../errors.ts';
 import type { Event } from '../event.ts';
 import { readFlatEvent, toFlatObject } from '../json/flat-event.ts';
 import { describeJson, parseJson } from '../json/json-fields.ts';
+import { boundedJson } from '../json/bounded-json.ts';
 
 const CONTRACT = 'event-batch';
 
@@ -45,7 +46,7 @@ export interface RejectedEvent {
   readonly reason: string;
   /** What is wrong, naming the event's index and the field. */
   readonly message: string;
-  /** That element's JSON, for the dead-letter topic. */
+  /** That element's JSON, for the dead-letter topic: at most 64 KiB and 64 levels deep (the rest is cut, and says so). */
   readonly original: string;
 }
 
@@ -98,7 +99,7 @@ export function decodeEventBatch(bytes: Buffer, limits: EventBatchLimits = {}): 
       reservedAttributes: RESERVED_ATTRIBUTES,
     });
     if (verdict.ok) events.push(verdict.event);
-    else rejected.push({ index, reason: verdict.reason, message: verdict.message, original: JSON.stringify(element) });
+    else rejected.push({ index, reason: verdict.reason, message: verdict.message, original: boundedJson(element) });
   });
   return { events, rejected };
 }

@@ -10,6 +10,7 @@
  */
 import type { AttributeValue, Event } from '../event.ts';
 import { describeJson, isAttributeValue, isJsonObject } from './json-fields.ts';
+import { shortJson } from './bounded-json.ts';
 
 /** Either the event, or why the element is not one (`reason` as in `DecodeError`). */
 export type FlatEventVerdict =
@@ -56,6 +57,9 @@ export function parseIsoTimestamp(text: string): number | undefined {
   return Number.isFinite(millis) ? millis : undefined;
 }
 
+/** Untrusted text in a message, cut: a message never embeds a megabyte of input. */
+const shortText = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}… (${text.length} characters)` : text);
+
 /** Checks one flat JSON element and turns it into an `Event`. */
 export function readFlatEvent(element: unknown, options: FlatEventOptions): FlatEventVerdict {
   const { where } = options;
@@ -71,14 +75,14 @@ export function readFlatEvent(element: unknown, options: FlatEventOptions): Flat
   }
   const rawTimestamp = Object.hasOwn(element, 'timestamp') ? element.timestamp : undefined;
   if (rawTimestamp === undefined || rawTimestamp === null) {
-    return reject('missing-timestamp', `${where} (${eventType}) has no "timestamp"`);
+    return reject('missing-timestamp', `${where} (${shortText(eventType)}) has no "timestamp"`);
   }
   const timestamp = readTimestamp(rawTimestamp, options.isoTimestamps);
   if (timestamp === undefined) {
     const accepted = options.isoTimestamps ? 'epoch milliseconds or an ISO-8601 date-time with a time zone' : 'epoch milliseconds';
     return reject(
       'invalid-timestamp',
-      `${where} (${eventType}): "timestamp" must be ${accepted}, got ${JSON.stringify(rawTimestamp) ?? describeJson(rawTimestamp)}`,
+      `${where} (${shortText(eventType)}): "timestamp" must be ${accepted}, got ${typeof rawTimestamp === 'object' ? describeJson(rawTimestamp) : shortJson(rawTimestamp)}`,
     );
   }
   const envelope = options.envelopeKeys ?? [];
@@ -88,13 +92,13 @@ export function readFlatEvent(element: unknown, options: FlatEventOptions): Flat
   for (const name in element) {
     if (!Object.hasOwn(element, name) || name === 'eventType' || name === 'timestamp' || envelope.includes(name)) continue;
     if (reserved !== undefined && Object.hasOwn(reserved, name)) {
-      return reject('invalid-attribute', `${where} (${eventType}): attribute "${name}" is reserved: ${reserved[name]}`);
+      return reject('invalid-attribute', `${where} (${shortText(eventType)}): attribute "${shortText(name)}" is reserved: ${reserved[name]}`);
     }
     const value = element[name];
     if (!isAttributeValue(value)) {
       return reject(
         'invalid-attribute',
-        `${where} (${eventType}): attribute "${name}" must be a string, number, boolean or null, got ${describeJson(value)}`,
+        `${where} (${shortText(eventType)}): attribute "${shortText(name)}" must be a string, number, boolean or null, got ${describeJson(value)}`,
       );
     }
     setOwn(attributes, name, value);

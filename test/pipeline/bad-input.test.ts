@@ -48,6 +48,10 @@ function badRecords(): { value: Buffer | null; reasons: string[] }[] {
     { value: gzipSync(Buffer.from('[{"eventType":"PageView",')), reasons: ['malformed-json'] },
     { value: oversized, reasons: ['oversized'] },
     { value: Buffer.from(JSON.stringify(flat(MIXED_GOOD[0]!))), reasons: ['not-an-array'] },
+    // Hostile input: a value nested 100,000 levels deep (its dead letter once overflowed the stack and the partition restarted forever),
+    // and a timestamp of 3 MB (its dead letter's message once embedded all of it).
+    { value: Buffer.from(`[{"eventType":"PageView","timestamp":${FIRST},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}]`), reasons: ['invalid-attribute'] },
+    { value: Buffer.from(JSON.stringify([{ eventType: 'PageView', timestamp: 'x'.repeat(3 * 1024 * 1024) }])), reasons: ['invalid-timestamp'] },
   ];
 }
 
@@ -73,7 +77,7 @@ async function runWithBadInput(t: import('ava').ExecutionContext, layout: readon
     t.is(letter.stage, stage);
     t.is(letter.source.topic, TOPICS.raw);
     t.is(letter.source.partition, 0);
-    t.true(letter.message.length > 0);
+    t.true(letter.message.length > 0 && letter.message.length < 1000, `a dead letter says why in short (${letter.message.length} characters)`);
     byOffset.set(letter.source.offset, [...(byOffset.get(letter.source.offset) ?? []), letter.reason]);
   }
   t.deepEqual(

@@ -66,3 +66,10 @@ test('decodes a dead letter whose original is several megabytes', (t) => {
   const letter = decodeDeadLetter(encodeDeadLetter({ v: 1, stage: 'parse', reason: 'oversized', message: 'too big', source: { topic: 'events.raw', partition: 0, offset: 1 }, original, at: 1 }));
   t.true(letter.original?.equals(original));
 });
+
+test('a dead letter bounds its message, stage and reason', (t) => {
+  const letter = decodeDeadLetter(encodeDeadLetter({ v: 1, stage: 's'.repeat(1000), reason: 'r'.repeat(1000), message: 'm'.repeat(3_000_000), source: { topic: 'events.raw', partition: 0, offset: 1 }, original: null, at: 1 }));
+  t.true(letter.message.length < 4200);
+  t.regex(letter.message, /cut from 3000000 characters/);
+  t.true(letter.stage.length < 300 && letter.reason.length < 300);
+});

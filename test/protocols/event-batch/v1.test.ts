@@ -172,3 +172,22 @@ test('round-trips any valid events, plain or gzip', (t) => {
     }),
   );
 });
+
+test('an event nested 100,000 levels deep is rejected with a bounded original, not a stack overflow', (t) => {
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  const batch = Buffer.from(`[{"eventType":"PageView","timestamp":1700000000000,"x":${deep}},{"eventType":"PageView","timestamp":1700000000000,"appName":"shop"}]`);
+  const { events, rejected } = decodeEventBatch(batch);
+  t.is(events.length, 1, 'the good event of the batch is kept');
+  t.is(rejected.length, 1);
+  t.is(rejected[0]!.reason, 'invalid-attribute');
+  t.true(rejected[0]!.original.length < 1000, `the original is written in short (${rejected[0]!.original.length} characters)`);
+  t.regex(rejected[0]!.original, /nested deeper than 64 levels/);
+});
+
+test('a timestamp or event type of megabytes is named in short in the rejection message', (t) => {
+  const huge = 'x'.repeat(3 * 1024 * 1024);
+  const { rejected } = decodeEventBatch(Buffer.from(JSON.stringify([{ eventType: 'PageView', timestamp: huge }, { eventType: huge, timestamp: 1_700_000_000_000, bad: [1] }])));
+  t.deepEqual(rejected.map((r) => r.reason), ['invalid-timestamp', 'invalid-attribute']);
+  for (const rejection of rejected) t.true(rejection.message.length < 500, `message of ${rejection.message.length} characters: ${rejection.message.slice(0, 200)}`);
+  t.true(rejected[0]!.original.length <= 64 * 1024 + 100, 'the original is cut too');
+});
