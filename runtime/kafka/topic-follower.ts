@@ -13,7 +13,8 @@ export type FollowErrorSink = (error: unknown, context: { topic: string; handler
  * (changelogs such as `queries`). Its own consumer in a group of one
  * (`eventide-follower-<uuid>`, never committing), since it never ends and
  * never seeks. `caughtUp` resolves once every partition was read up to the
- * end offsets taken at the start.
+ * end offsets taken at the start. Each record is handed on once, even when
+ * the consumer restarts from the beginning after a crash or a rejoin.
  */
 export async function followTopic(
   kafka: Kafka,
@@ -67,7 +68,10 @@ export async function followTopic(
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      const records = batch.messages.map((message) => toConsumedRecord(batch.topic, batch.partition, message));
+      // The consumer commits nothing, so after a crash and restart (a broker down past kafkajs's retries)
+      // or a rejoin it fetches from the beginning again: what was handed on already is not handed on twice.
+      const from = positions.get(batch.partition) ?? 0;
+      const records = batch.messages.map((message) => toConsumedRecord(batch.topic, batch.partition, message)).filter((record) => record.offset >= from);
       try {
         if (records.length > 0) await options.onRecords(records);
       } catch (error) {
