@@ -172,7 +172,18 @@ export class PartitionWriter {
       if (committing && !isFenced(error)) {
         throw new CommitOutcomeUnknownError(`partition ${this.#options.inputTopic}[${this.#options.partition}]: commit failed (${error instanceof Error ? error.message : String(error)}); restoring settles whether it took effect`, { cause: error });
       }
-      if (!isFenced(error)) await transaction.abort().catch(() => {});
+      if (isFenced(error)) throw error;
+      try {
+        await transaction.abort();
+      } catch (abortError) {
+        // The coordinator never heard the abort: the records of this attempt may still sit in the producer's open
+        // transaction, and a retry with the same producer would add a second copy to it and commit both.
+        // Only a new producer (its initialisation bumps the epoch and aborts what is open) settles it: restore.
+        throw new CommitOutcomeUnknownError(
+          `partition ${this.#options.inputTopic}[${this.#options.partition}]: a failed transaction could not be aborted (${abortError instanceof Error ? abortError.message : String(abortError)}); restoring settles it`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   }

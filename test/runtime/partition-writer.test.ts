@@ -12,12 +12,18 @@ class ScriptedProducer implements TransactionalProducer {
   readonly committed: { records: string[]; offsets: TopicPartitionOffset[] }[] = [];
   readonly attempts: Step[] = [];
   aborted = 0;
+  #abortFailure: Error | null = null;
   readonly #failures: { step: Step; error: Error }[] = [];
   #hold: Promise<void> | null = null;
   #release: (() => void) | null = null;
 
   failNext(step: Step, error: Error): void {
     this.#failures.push({ step, error });
+  }
+
+  /** The next abort fails (its coordinator unreachable). */
+  failNextAbort(error: Error): void {
+    this.#abortFailure = error;
   }
 
   /** The next commit waits until `release()`. */
@@ -57,6 +63,9 @@ class ScriptedProducer implements TransactionalProducer {
         this.committed.push({ records, offsets });
       },
       abort: async () => {
+        const failure = this.#abortFailure;
+        this.#abortFailure = null;
+        if (failure !== null) throw failure;
         this.aborted++;
       },
     };
@@ -139,6 +148,21 @@ test('a retriable failure before the commit is aborted and the same jobs are tri
   t.deepEqual(producer.committed.map((c) => c.records), [['a']]);
   t.is(acknowledged, 1);
   t.deepEqual(failures, []);
+});
+
+test('a failed transaction whose abort fails too is not tried again on that producer: its records may still be in the open transaction', async (t) => {
+  const { producer, clock, writer: w, failures } = writer();
+  producer.failNext('send', new TransportUnavailableError('leader moved'));
+  producer.failNextAbort(new TransportUnavailableError('coordinator unreachable'));
+  w.enqueue(job(['a']));
+  await new Promise((resolve) => setImmediate(resolve));
+  await clock.advance(10_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(failures.length, 1);
+  t.true(failures[0] instanceof CommitOutcomeUnknownError, String(failures[0]));
+  t.regex(String((failures[0] as Error).message), /could not be aborted/);
+  t.deepEqual(producer.attempts, ['send'], 'no second copy was sent into the transaction');
+  t.deepEqual(producer.committed, []);
 });
 
 test('after its attempts a retriable failure stops the writer for good', async (t) => {
