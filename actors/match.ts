@@ -19,6 +19,7 @@ import type { QueryRecord } from '../protocols/query-record/index.ts';
 import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission, StageRecord } from '../protocols/stage.ts';
 import { buildQueryIndex, project, type QueryIndex } from './query-index.ts';
 import { rejectedLetters } from './parse.ts';
+import { eventTimeBounds, eventTimeLetter, type EventTimeBounds } from './event-time.ts';
 
 /** Most events in one matched-events record, so records stay well under Kafka's message size limit. */
 export const MAX_EVENTS_PER_MATCHED_RECORD = 2000;
@@ -31,10 +32,12 @@ export interface MatchContext {
   readonly matchedTopic: string;
   readonly queries: Readonly<Record<string, QueryRecord>>;
   readonly index: QueryIndex;
+  /** How far from the clock a raw event's timestamp may be (checked when the stage reads raw batches, fused with parse). */
+  readonly eventTime: EventTimeBounds;
 }
 
 /** What the match stage supplies besides `PartitionInput`: the topic it reads (named in every matched batch's source) and the one it writes. */
-export type MatchInput = PartitionInput & { readonly inputTopic: string; readonly matchedTopic: string };
+export type MatchInput = PartitionInput & { readonly inputTopic: string; readonly matchedTopic: string; readonly eventTime?: Partial<EventTimeBounds> };
 
 /** What a record of the match stage's input carries: one parsed event, or a whole raw batch (fused). */
 export type MatchValue = Event | DecodedEventBatch;
@@ -49,9 +52,18 @@ export function matchRecords(context: MatchContext, records: readonly StageRecor
   for (const record of records) {
     const value = record.value;
     const events = isBatch(value) ? value.events : [value];
-    if (isBatch(value)) letters.push(...rejectedLetters(record.offset, value));
+    const raw = isBatch(value);
+    if (raw) letters.push(...rejectedLetters(record.offset, value));
     for (let index = 0; index < events.length; index++) {
       const event = events[index]!;
+      // Raw events are screened here when parse runs fused; parsed ones were screened by parse. An event keeps its index either way.
+      if (raw) {
+        const outOfBounds = eventTimeLetter(event, now, context.eventTime, record.offset, `an event (${event.eventType}) of the batch`);
+        if (outOfBounds !== null) {
+          letters.push(outOfBounds);
+          continue;
+        }
+      }
       const candidates = byEventType.get(event.eventType);
       if (candidates === undefined) continue;
       for (const query of candidates) {
@@ -89,6 +101,7 @@ export const matchMachine = setup({
     matchedTopic: input.matchedTopic,
     queries: {},
     index: buildQueryIndex({}),
+    eventTime: eventTimeBounds(input.eventTime),
   }),
   on: {
     'eventide.table': {

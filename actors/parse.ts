@@ -10,20 +10,24 @@
  * sends a stage without snapshots or publications (batches, `restored`,
  * `revoke`), so none is reported as unhandled.
  */
-import { emit, setup } from 'xstate';
+import { enqueueActions, setup } from 'xstate';
 import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
 import { encodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
+import { eventTimeBounds, eventTimeLetter, type EventTimeBounds } from './event-time.ts';
 
 /** What the parse stage supplies besides `PartitionInput`. */
 export interface ParseInput extends PartitionInput {
   /** Where single events go (`events.parsed`, prefixed or renamed). */
   readonly parsedTopic: string;
+  /** How far from the clock an event's timestamp may be; the defaults fill what is not given. */
+  readonly eventTime?: Partial<EventTimeBounds>;
 }
 
 export interface ParseContext {
   readonly partition: number;
   readonly parsedTopic: string;
+  readonly eventTime: EventTimeBounds;
 }
 
 /** Dead letters for the events a batch rejected. */
@@ -45,19 +49,25 @@ export const parseMachine = setup({
   },
 }).createMachine({
   id: 'parse',
-  context: ({ input }) => ({ partition: input.partition, parsedTopic: input.parsedTopic }),
+  context: ({ input }) => ({ partition: input.partition, parsedTopic: input.parsedTopic, eventTime: eventTimeBounds(input.eventTime) }),
   on: {
     'eventide.batch': {
-      actions: [
-        emit(({ context, event }) => {
-          const records: OutputRecord[] = [];
-          for (const record of event.records) {
-            for (const parsed of record.value.events) records.push({ topic: context.parsedTopic, value: encodeParsedEvent(parsed), timestamp: parsed.timestamp });
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const records: OutputRecord[] = [];
+        const letters: DeadLetterRequest[] = [];
+        for (const record of event.records) {
+          letters.push(...rejectedLetters(record.offset, record.value));
+          const { events } = record.value;
+          for (let index = 0; index < events.length; index++) {
+            const parsed = events[index]!;
+            const outOfBounds = eventTimeLetter(parsed, event.now, context.eventTime, record.offset, `an event (${parsed.eventType}) of the batch`);
+            if (outOfBounds !== null) letters.push(outOfBounds);
+            else records.push({ topic: context.parsedTopic, value: encodeParsedEvent(parsed), timestamp: parsed.timestamp });
           }
-          return { type: 'eventide.output' as const, records };
-        }),
-        emit(({ event }) => ({ type: 'eventide.deadletter' as const, letters: event.records.flatMap((record) => rejectedLetters(record.offset, record.value)) })),
-      ],
+        }
+        enqueue.emit({ type: 'eventide.output', records });
+        enqueue.emit({ type: 'eventide.deadletter', letters });
+      }),
     },
     // Sent on every start; a stateless machine has nothing to restore and publishes nothing, so nothing to drop.
     'eventide.restored': {},

@@ -97,9 +97,11 @@ withConnectionFlags(program.command('node'))
   .option('--snapshot-every <duration>', 'snapshot aggregate partitions this often', '5s')
   .option('--idle-timeout <duration>', 'wall-clock quiet time after which a source stops holding the watermark back and a quiet partition closes its windows (keep it above --session-timeout)', '60s')
   .option('--session-timeout <duration>', 'how soon the group notices a node that died', '30s')
+  .option('--max-event-future <duration>', 'dead-letter raw events stamped further ahead of this node\'s clock (future-timestamp), before they move a watermark', '5m')
+  .option('--max-event-age <duration>', 'dead-letter raw events older than this (too-old)', '7d')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
   .action(async (_options: unknown, command: Command) => {
-    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; inspectToken?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; logLevel: LogLevel }>(command);
+    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; inspectToken?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; maxEventFuture: string; maxEventAge: string; logLevel: LogLevel }>(command);
     await runNodeCommand({
       connection: resolveConnection(options),
       roles: options.roles,
@@ -109,6 +111,7 @@ withConnectionFlags(program.command('node'))
       snapshotEveryMs: parseDuration(options.snapshotEvery),
       idleTimeoutMs: parseDuration(options.idleTimeout),
       sessionTimeoutMs: parseDuration(options.sessionTimeout),
+      eventTime: { maxFutureMs: parseDuration(options.maxEventFuture), maxAgeMs: parseDuration(options.maxEventAge) },
       logger: createLogger(options.logLevel),
       progress: process.stderr,
     });

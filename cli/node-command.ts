@@ -18,6 +18,8 @@ export interface NodeCommandOptions {
   readonly snapshotEveryMs: number;
   /** Quiet time after which a source or partition stops holding windows open (wall clock). */
   readonly idleTimeoutMs?: number;
+  /** How far from the clock a raw event's timestamp may be before it is dead-lettered. */
+  readonly eventTime?: { readonly maxFutureMs: number; readonly maxAgeMs: number };
   /** The group session timeout: how soon the group notices a node that died. */
   readonly sessionTimeoutMs?: number;
   readonly logger: Logger;
@@ -41,6 +43,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
     topics: connection.topics,
     snapshotEveryMs: options.snapshotEveryMs,
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.eventTime === undefined ? {} : { eventTime: options.eventTime }),
   };
   const tables = pipelineTables(pipeline);
   const node = createNode({

@@ -12,9 +12,9 @@ import { TOPICS, type PipelineTopicNames } from '../pipeline/topics.ts';
 
 /** `30s`, `10m`, `1h`, or milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null) throw new ConfigError(`'${text}' is not a duration such as 30s, 10m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (match === null) throw new ConfigError(`'${text}' is not a duration such as 30s, 10m, 1h or 7d`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Math.round(Number(match[1]) * unit);
 }
 

@@ -14,6 +14,7 @@ import { decodeQueryRecord, type QueryRecord } from '../protocols/query-record/i
 import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../index.ts';
 import { parseMachine } from '../actors/parse.ts';
 import { matchMachine, type MatchValue } from '../actors/match.ts';
+import type { EventTimeBounds } from '../actors/event-time.ts';
 import { partitionSupervisorMachine, DEFAULT_IDLE_TIMEOUT_MS } from '../actors/partition-supervisor.ts';
 import { ConfigError } from '../protocols/errors.ts';
 import { TOPICS, type PipelineTopicNames } from './topics.ts';
@@ -32,6 +33,12 @@ export interface PipelineOptions {
   readonly tickMs?: number;
   /** The topics' names, e.g. `pipelineTopicNames({ prefix: 'tenant-a.' })`. @default TOPICS (unprefixed) */
   readonly topics?: PipelineTopicNames;
+  /**
+   * How far from the clock a raw event's timestamp may be: further ahead, or
+   * older, it is dead-lettered (`future-timestamp`, `too-old`) before it
+   * reaches a watermark. @default 5 minutes ahead, 7 days old
+   */
+  readonly eventTime?: Partial<EventTimeBounds>;
 }
 
 const valueOf = (record: ConsumedRecord): Buffer => {
@@ -56,7 +63,7 @@ export function parseStage(options: PipelineOptions = {}): StageDefinition<unkno
     name: 'parse',
     input: { topic: topics.raw, decode: (record) => decodeEventBatch(valueOf(record)) },
     machine: parseMachine,
-    machineInput: { parsedTopic: topics.parsed },
+    machineInput: { parsedTopic: topics.parsed, ...(options.eventTime === undefined ? {} : { eventTime: options.eventTime }) },
     outputs: [topics.parsed],
     deadLetterTopic: topics.deadletter,
     maxRecordsPerMessage: 50,
@@ -67,12 +74,13 @@ export function parseStage(options: PipelineOptions = {}): StageDefinition<unkno
  * match needs no ticks: a query's expiry is checked against the `now` of the
  * batch being matched, and nothing happens between batches.
  */
-function matchingStage(name: string, topic: string, decode: (record: ConsumedRecord) => MatchValue, topics: PipelineTopicNames, maxRecordsPerMessage: number): StageDefinition<unknown> {
+function matchingStage(name: string, topic: string, decode: (record: ConsumedRecord) => MatchValue, options: PipelineOptions, maxRecordsPerMessage: number): StageDefinition<unknown> {
+  const topics = options.topics ?? TOPICS;
   return defineStage({
     name,
     input: { topic, decode },
     machine: matchMachine,
-    machineInput: { inputTopic: topic, matchedTopic: topics.matched },
+    machineInput: { inputTopic: topic, matchedTopic: topics.matched, ...(options.eventTime === undefined ? {} : { eventTime: options.eventTime }) },
     outputs: [topics.matched],
     deadLetterTopic: topics.deadletter,
     tables: [queriesTableOf(topics)],
@@ -82,13 +90,13 @@ function matchingStage(name: string, topic: string, decode: (record: ConsumedRec
 
 export const matchStage = (options: PipelineOptions = {}): StageDefinition<unknown> => {
   const topics = options.topics ?? TOPICS;
-  return matchingStage('match', topics.parsed, (record) => decodeParsedEvent(valueOf(record)), topics, 2000);
+  return matchingStage('match', topics.parsed, (record) => decodeParsedEvent(valueOf(record)), options, 2000);
 };
 
 /** parse and match fused: raw batches in, matched events out, no `events.parsed` hop. */
 export const ingestStage = (options: PipelineOptions = {}): StageDefinition<unknown> => {
   const topics = options.topics ?? TOPICS;
-  return matchingStage('ingest', topics.raw, (record) => decodeEventBatch(valueOf(record)), topics, 50);
+  return matchingStage('ingest', topics.raw, (record) => decodeEventBatch(valueOf(record)), options, 50);
 };
 
 export function aggregateStage(options: PipelineOptions = {}): StageDefinition<unknown> {

@@ -52,6 +52,9 @@ function badRecords(): { value: Buffer | null; reasons: string[] }[] {
     // and a timestamp of 3 MB (its dead letter's message once embedded all of it).
     { value: Buffer.from(`[{"eventType":"PageView","timestamp":${FIRST},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}]`), reasons: ['invalid-attribute'] },
     { value: Buffer.from(JSON.stringify([{ eventType: 'PageView', timestamp: 'x'.repeat(3 * 1024 * 1024) }])), reasons: ['invalid-timestamp'] },
+    // Event time that would poison a watermark: ten years ahead of the clock, and from the year −29719.
+    { value: Buffer.from(JSON.stringify([{ eventType: 'PageView', timestamp: FIRST + 10 * 365 * 86_400_000, appName: 'shop', country: 'DE' }])), reasons: ['future-timestamp'] },
+    { value: Buffer.from(JSON.stringify([{ eventType: 'PageView', timestamp: -999_999_999_999_999, appName: 'shop', country: 'DE' }])), reasons: ['too-old'] },
   ];
 }
 
