@@ -172,10 +172,13 @@ const query = program.command('query').description('register, list and cancel qu
 withConnectionFlags(query.command('add <nrql>'))
   .description('register a query (it lives --ttl, at most 1h unless renewed)')
   .option('--ttl <duration>', 'time to live, e.g. 10m or 1h', '1h')
-  .option('--id <id>', 'the query id (default: random)')
+  .option('--id <id>', 'the query id (default: random); an id that is registered already is refused unless --replace')
+  .option('--replace', 'replace the query registered with this --id')
   .action(async (nrql: string, _options: unknown, command: Command) => {
-    const options = withGlobals<ConnectionFlags & { ttl: string; id?: string }>(command);
-    const record = await withCluster(options, (transport, { topics }) => addQuery(transport, nrql, { ttlMs: parseDuration(options.ttl), now: Date.now(), topics, ...(options.id ? { id: options.id } : {}) }));
+    const options = withGlobals<ConnectionFlags & { ttl: string; id?: string; replace?: boolean }>(command);
+    const record = await withCluster(options, (transport, { topics }) =>
+      addQuery(transport, nrql, { ttlMs: parseDuration(options.ttl), now: Date.now(), topics, ...(options.id === undefined ? {} : { id: options.id }), replace: options.replace === true }),
+    );
     write(`${record.id} registered until ${new Date(record.expiresAt).toISOString()}`);
   });
 withConnectionFlags(query.command('list'))

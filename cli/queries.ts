@@ -29,6 +29,8 @@ export interface QueryWriteOptions {
   readonly ttlMs: number;
   readonly now: number;
   readonly id?: string;
+  /** Replace a query registered with the same id (without it, an existing id is refused). */
+  readonly replace?: boolean;
   readonly topics?: PipelineTopicNames;
 }
 
@@ -36,7 +38,12 @@ export async function addQuery(transport: Transport, nrql: string, options: Quer
   const topic = (options.topics ?? TOPICS).queries;
   parseQuery(nrql);
   if (options.ttlMs > MAX_QUERY_TTL_MS) throw new ConfigError(`a query lives at most 1h (renew it to keep it); --ttl ${options.ttlMs} ms is longer`);
+  if (options.id !== undefined && options.id.trim() === '') throw new ConfigError('--id must not be empty (leave it out for a random id)');
   const id = options.id ?? `q-${randomBytes(5).toString('hex')}`;
+  if (options.id !== undefined && options.replace !== true) {
+    const existing = (await listQueries(transport, options.topics)).find((query) => query.id === id);
+    if (existing !== undefined) throw new ConfigError(`a query '${id}' is registered already (${existing.nrql}): pass --replace to replace it, or use query renew to extend its life`);
+  }
   const record: QueryRecord = { v: 1, id, nrql, createdAt: options.now, expiresAt: options.now + options.ttlMs };
   const partitions = await queriesPartitions(transport, topic);
   const producer = transport.producer();
@@ -50,7 +57,7 @@ export async function addQuery(transport: Transport, nrql: string, options: Quer
 export async function renewQuery(transport: Transport, id: string, options: Omit<QueryWriteOptions, 'id'>): Promise<QueryRecord | null> {
   const current = (await listQueries(transport, options.topics)).find((query) => query.id === id);
   if (current === undefined) return null;
-  return addQuery(transport, current.nrql, { ...options, id });
+  return addQuery(transport, current.nrql, { ...options, id, replace: true });
 }
 
 export async function cancelQuery(transport: Transport, id: string, topics: PipelineTopicNames = TOPICS): Promise<boolean> {
