@@ -114,7 +114,9 @@ test.serial('a window draws its statechart with the current state highlighted, i
   const first = await page.until(() => page.numericFact('events'), () => true, 'the events fact');
   const grown = await page.until(() => page.numericFact('events'), (events) => events > first, `the events fact growing past ${first}`, 30_000);
   t.true(grown > first, `events grew from ${first} to ${grown} while the page was open`);
-  t.true((await page.messageRows()) > 0, 'the timeline lists the messages it handled while watched');
+  // Messages are recorded from the moment the page watches, so the first ones arrive with a later update.
+  const rows = await page.until(() => page.messageRows(), (count) => count > 0, 'the messages it handled while watched in the timeline', 30_000);
+  t.true(rows > 0, 'the timeline lists the messages it handled while watched');
   t.log(await browser!.screenshot('statechart', page.page));
 
   // Its end plus lateness passes within about 12 s; a generous deadline for the close and the publication.
