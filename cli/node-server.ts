@@ -38,7 +38,12 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     snapshotBytes.observe({ stage: e.stage }, e.bytes);
     snapshotSeconds.observe({ stage: e.stage }, e.durationMs / 1000);
   });
-  events.on('partition.restored', (e) => restoreSeconds.observe({ stage: e.stage, from: e.report.from }, e.report.durationMs / 1000));
+  const ignoredSnapshots = new Counter({ name: 'eventide_snapshots_ignored_total', help: 'Snapshots a restore could not use, by stage and kind (incomplete: never committed or chunks missing; corrupt: a bad commit or checksum)', labelNames: ['stage', 'kind'], registers });
+  events.on('partition.restored', (e) => {
+    restoreSeconds.observe({ stage: e.stage, from: e.report.from }, e.report.durationMs / 1000);
+    if (e.report.ignored.incomplete > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'incomplete' }, e.report.ignored.incomplete);
+    if (e.report.ignored.corrupt > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'corrupt' }, e.report.ignored.corrupt);
+  });
   events.on('rebalance', (e) => rebalances.inc({ stage: e.stage }));
   const handOvers = new Counter({ name: 'eventide_partitions_revoked_total', help: 'Partitions handed over cleanly (revoked, final snapshot written), by stage', labelNames: ['stage'], registers });
   const losses = new Counter({ name: 'eventide_partitions_lost_total', help: 'Partitions lost (crash, expiry, expulsion) and abandoned without a final snapshot, by stage', labelNames: ['stage'], registers });

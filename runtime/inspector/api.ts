@@ -72,6 +72,8 @@ export interface RestoreSummary {
   readonly durationMs: number;
   /** Publish markers applied on top of the snapshot. */
   readonly markers: number;
+  /** Snapshots it could not use: never completed, or failing their checksum. */
+  readonly ignored: { readonly incomplete: number; readonly corrupt: number };
 }
 
 /** A partition hosted by a node. */

@@ -20,9 +20,10 @@ export class NodeEvents {
     this.#unsubscribe = [
       instrumentation.on('rebalance', (e) => this.#add('rebalance', e.stage, undefined, `${e.stage}: generation ${e.generation} gave this node ${e.assigned} partition${e.assigned === 1 ? '' : 's'}`)),
       instrumentation.on('partition.restored', (e) => {
-        const { from, seq, durationMs, markers } = e.report;
+        const { from, seq, durationMs, markers, ignored } = e.report;
         const source = seq === null ? from : `${from} ${seq}`;
-        this.#add('restored', e.stage, e.partition, `restored ${e.stage}[${e.partition}] from ${source} in ${durationMs} ms${markers > 0 ? `, ${markers} publish marker${markers === 1 ? '' : 's'} applied` : ''}`);
+        const skipped = ignored.corrupt + ignored.incomplete > 0 ? `; ${ignored.corrupt} corrupt and ${ignored.incomplete} incomplete snapshot${ignored.corrupt + ignored.incomplete === 1 ? '' : 's'} skipped` : '';
+        this.#add('restored', e.stage, e.partition, `restored ${e.stage}[${e.partition}] from ${source} in ${durationMs} ms${markers > 0 ? `, ${markers} publish marker${markers === 1 ? '' : 's'} applied` : ''}${skipped}`);
       }),
       instrumentation.on('partition.revoked', (e) => this.#add('revoked', e.stage, e.partition, `handed over ${e.stage}[${e.partition}] (final snapshot)`)),
       instrumentation.on('partition.lost', (e) => this.#add('lost', e.stage, e.partition, `lost ${e.stage}[${e.partition}] without a final snapshot`)),

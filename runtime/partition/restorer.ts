@@ -26,6 +26,8 @@ export interface RestoreReport {
   readonly bytes: number;
   readonly durationMs: number;
   readonly markers: number;
+  /** Snapshots on the snapshots partition a restore could not use: never completed, or failing their checksum. */
+  readonly ignored: { readonly incomplete: number; readonly corrupt: number };
 }
 
 /** Everything a host needs to rebuild a partition. */
@@ -116,5 +118,6 @@ export function restoreReport(seed: RestoreSeed, now: number, durationMs: number
     bytes: seed.bytes,
     durationMs,
     markers: seed.markersAfter.length,
+    ignored: seed.ignored,
   };
 }

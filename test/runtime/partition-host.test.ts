@@ -58,6 +58,20 @@ test('restored from a snapshot: the machine resumes its state, input resumes at 
   await host.revoke();
 });
 
+test('a corrupt newer snapshot is skipped for the one before it, and the restore report counts it', async (t) => {
+  const env = await hostEnvironment();
+  await env.writeSnapshots(counterSnapshot(machineAfter(['out:a', 'out:b']), 4, 2));
+  // Snapshot 5's chunk altered after its checksum was taken: it must not restore, and it must not go unnoticed.
+  const corrupt = counterSnapshot(machineAfter(['out:a', 'out:b', 'out:c']), 5, 3).map((record, index) => (index === 0 ? { ...record, value: Buffer.from(record.value.map((byte, at) => (at === 10 ? byte ^ 1 : byte))) } : record));
+  await env.writeSnapshots(corrupt);
+  const host = env.host();
+  const report = await host.start();
+  t.like(report, { from: 'snapshot', seq: 4, offset: 2 });
+  t.deepEqual(report.ignored, { incomplete: 0, corrupt: 1 });
+  t.deepEqual(host.stats().restore?.ignored, { incomplete: 0, corrupt: 1 }, '/status shows it');
+  await host.revoke();
+});
+
 // ---------------------------------------------------------------- the publication ledger, end to end
 
 test('publications pending in the snapshot are asked for again: one whose marker precedes the snapshot is acknowledged, the other written once', async (t) => {
