@@ -22,7 +22,8 @@ const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' ||
 
 /** How a token is named in "found ..." parts of error messages. */
 export function describeToken(token: Token): string {
-  return token.kind === 'end' ? 'end of query' : `'${token.text}'`;
+  if (token.kind === 'end') return 'end of query';
+  return token.text.length > 60 ? `'${token.text.slice(0, 60)}…' (${token.text.length} characters)` : `'${token.text}'`;
 }
 
 /**

@@ -13,18 +13,25 @@ const LITERAL = 'a string, number, true or false';
  * reads `a = 1 OR (b = 2 AND (NOT c = 3))`.
  */
 export function parseCondition(cursor: TokenCursor): Condition {
-  return parseOr(cursor);
+  return parseOr(cursor, 0);
 }
 
-function parseOr(cursor: TokenCursor): Condition {
-  const operands = [parseAnd(cursor)];
-  while (cursor.acceptKeyword('or')) operands.push(parseAnd(cursor));
+/**
+ * Parentheses and NOTs nested at most this deep: the parser and the
+ * evaluation recurse on them, and a query of 20,000 nested parentheses
+ * must be a syntax error, not a stack overflow.
+ */
+export const MAX_CONDITION_DEPTH = 64;
+
+function parseOr(cursor: TokenCursor, depth: number): Condition {
+  const operands = [parseAnd(cursor, depth)];
+  while (cursor.acceptKeyword('or')) operands.push(parseAnd(cursor, depth));
   return junction('or', operands);
 }
 
-function parseAnd(cursor: TokenCursor): Condition {
-  const operands = [parseNot(cursor)];
-  while (cursor.acceptKeyword('and')) operands.push(parseNot(cursor));
+function parseAnd(cursor: TokenCursor, depth: number): Condition {
+  const operands = [parseNot(cursor, depth)];
+  while (cursor.acceptKeyword('and')) operands.push(parseNot(cursor, depth));
   return junction('and', operands);
 }
 
@@ -39,10 +46,13 @@ function junction(kind: 'and' | 'or', operands: Condition[]): Condition {
   return { kind, operands: flat };
 }
 
-function parseNot(cursor: TokenCursor): Condition {
-  if (cursor.acceptKeyword('not')) return { kind: 'not', operand: parseNot(cursor) };
+function parseNot(cursor: TokenCursor, depth: number): Condition {
+  if ((cursor.atKeyword('not') || cursor.atSymbol('(')) && depth >= MAX_CONDITION_DEPTH) {
+    throw cursor.syntaxError(`a condition nested at most ${MAX_CONDITION_DEPTH} deep (parentheses and NOTs)`);
+  }
+  if (cursor.acceptKeyword('not')) return { kind: 'not', operand: parseNot(cursor, depth + 1) };
   if (cursor.acceptSymbol('(')) {
-    const inner = parseOr(cursor);
+    const inner = parseOr(cursor, depth + 1);
     cursor.expectSymbol(')', "AND, OR or ')'");
     return inner;
   }
