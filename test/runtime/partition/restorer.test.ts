@@ -118,7 +118,7 @@ test('the report says where the partition resumed, how old the snapshot was and 
   const { sources, write } = await cluster();
   await write([...snapshot(2, 200), marker('a', 210)]);
   const seed = await restorePartition(sources, target);
-  t.deepEqual(restoreReport(seed, meta(2, 200).takenAt + 1500, 12), { from: 'snapshot', seq: 2, offset: 200, ageMs: 1500, bytes: seed.bytes, durationMs: 12, markers: 1 });
+  t.deepEqual(restoreReport(seed, meta(2, 200).takenAt + 1500, 12), { from: 'snapshot', seq: 2, offset: 200, ageMs: 1500, bytes: seed.bytes, durationMs: 12, markers: 1, ignored: { incomplete: 0, corrupt: 0 } });
   const { sources: empty } = await cluster();
-  t.deepEqual(restoreReport(await restorePartition(empty, target), 0, 3), { from: 'earliest', seq: null, offset: 0, ageMs: null, bytes: 0, durationMs: 3, markers: 0 });
+  t.deepEqual(restoreReport(await restorePartition(empty, target), 0, 3), { from: 'earliest', seq: null, offset: 0, ageMs: null, bytes: 0, durationMs: 3, markers: 0, ignored: { incomplete: 0, corrupt: 0 } });
 });
