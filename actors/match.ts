@@ -20,6 +20,9 @@ import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, S
 import { buildQueryIndex, project, type QueryIndex } from './query-index.ts';
 import { rejectedLetters } from './parse.ts';
 import { eventTimeBounds, eventTimeLetter, type EventTimeBounds } from './event-time.ts';
+import { producedRecordBytes } from '../protocols/record-size.ts';
+import { recordLimitOf, tooLargeLetter } from './record-limit.ts';
+import { shortJson } from '../protocols/json/bounded-json.ts';
 
 /** Most events in one matched-events record, so records stay well under Kafka's message size limit. */
 export const MAX_EVENTS_PER_MATCHED_RECORD = 2000;
@@ -34,6 +37,8 @@ export interface MatchContext {
   readonly index: QueryIndex;
   /** How far from the clock a raw event's timestamp may be (checked when the stage reads raw batches, fused with parse). */
   readonly eventTime: EventTimeBounds;
+  /** The largest record the matched topic takes: larger batches are split, a single event above it is dead-lettered `too-large`. */
+  readonly maxMatchedRecordBytes: number;
 }
 
 /** What the match stage supplies besides `PartitionInput`: the topic it reads (named in every matched batch's source) and the one it writes. */
@@ -77,13 +82,26 @@ export function matchRecords(context: MatchContext, records: readonly StageRecor
   const outputs: OutputRecord[] = [];
   const source = { topic: context.inputTopic, partition: context.partition, partitions: context.inputPartitions };
   for (const [queryId, events] of perQuery) {
-    for (let from = 0; from < events.length; from += MAX_EVENTS_PER_MATCHED_RECORD) {
-      const chunk = events.slice(from, from + MAX_EVENTS_PER_MATCHED_RECORD);
-      outputs.push({ topic: context.matchedTopic, key: queryId, value: encodeMatchedEventBatch({ v: 1, queryId, source, events: chunk }) });
-    }
+    const write = (chunk: readonly MatchedEvent[]): void => {
+      const value = encodeMatchedEventBatch({ v: 1, queryId, source, events: chunk });
+      const bytes = producedRecordBytes({ key: queryId, value });
+      if (bytes <= context.maxMatchedRecordBytes) outputs.push({ topic: context.matchedTopic, key: queryId, value });
+      else if (chunk.length === 1) {
+        const what = `event ${chunk[0]!.index} of the record matched query ${shortJson(queryId)}`;
+        letters.push(tooLargeLetter(what, { topic: context.matchedTopic, value, bytes, limit: context.maxMatchedRecordBytes }, chunk[0]!.offset));
+      }
+      else {
+        // Halving keeps order, and its depth is the logarithm of the chunk's length (at most 11 for 2000 events).
+        const half = Math.ceil(chunk.length / 2);
+        write(chunk.slice(0, half));
+        write(chunk.slice(half));
+      }
+    };
+    for (let from = 0; from < events.length; from += MAX_EVENTS_PER_MATCHED_RECORD) write(events.slice(from, from + MAX_EVENTS_PER_MATCHED_RECORD));
   }
   return { outputs, letters };
 }
+
 
 export const matchMachine = setup({
   types: {
@@ -102,6 +120,7 @@ export const matchMachine = setup({
     queries: {},
     index: buildQueryIndex({}),
     eventTime: eventTimeBounds(input.eventTime),
+    maxMatchedRecordBytes: recordLimitOf(input, input.matchedTopic),
   }),
   on: {
     'eventide.table': {

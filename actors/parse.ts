@@ -12,6 +12,8 @@
  */
 import { enqueueActions, setup } from 'xstate';
 import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
+import { producedRecordBytes } from '../protocols/record-size.ts';
+import { recordLimitOf, tooLargeLetter } from './record-limit.ts';
 import { encodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
 import { eventTimeBounds, eventTimeLetter, type EventTimeBounds } from './event-time.ts';
@@ -28,6 +30,8 @@ export interface ParseContext {
   readonly partition: number;
   readonly parsedTopic: string;
   readonly eventTime: EventTimeBounds;
+  /** The largest record the parsed topic takes: an event above it is dead-lettered `too-large`. */
+  readonly maxParsedRecordBytes: number;
 }
 
 /** Dead letters for the events a batch rejected. */
@@ -49,7 +53,7 @@ export const parseMachine = setup({
   },
 }).createMachine({
   id: 'parse',
-  context: ({ input }) => ({ partition: input.partition, parsedTopic: input.parsedTopic, eventTime: eventTimeBounds(input.eventTime) }),
+  context: ({ input }) => ({ partition: input.partition, parsedTopic: input.parsedTopic, eventTime: eventTimeBounds(input.eventTime), maxParsedRecordBytes: recordLimitOf(input, input.parsedTopic) }),
   on: {
     'eventide.batch': {
       actions: enqueueActions(({ context, event, enqueue }) => {
@@ -61,8 +65,14 @@ export const parseMachine = setup({
           for (let index = 0; index < events.length; index++) {
             const parsed = events[index]!;
             const outOfBounds = eventTimeLetter(parsed, event.now, context.eventTime, record.offset, `an event (${parsed.eventType}) of the batch`);
-            if (outOfBounds !== null) letters.push(outOfBounds);
-            else records.push({ topic: context.parsedTopic, value: encodeParsedEvent(parsed), timestamp: parsed.timestamp });
+            if (outOfBounds !== null) {
+              letters.push(outOfBounds);
+              continue;
+            }
+            const value = encodeParsedEvent(parsed);
+            const bytes = producedRecordBytes({ value });
+            if (bytes <= context.maxParsedRecordBytes) records.push({ topic: context.parsedTopic, value, timestamp: parsed.timestamp });
+            else letters.push(tooLargeLetter(`event ${index} of the batch`, { topic: context.parsedTopic, value, bytes, limit: context.maxParsedRecordBytes }, record.offset));
           }
         }
         enqueue.emit({ type: 'eventide.output', records });

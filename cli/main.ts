@@ -139,7 +139,7 @@ withConnectionFlags(topics.command('create'))
     if (problems.length > 0) process.exit(1);
   });
 withConnectionFlags(topics.command('check'))
-  .description('report every topic that is missing or misconfigured: snapshots must have the partitions of events.matched, retention must delete old segments, and the partition counts given here must match (without them, any count passes)')
+  .description('report every topic that is missing or misconfigured: snapshots must have the partitions of events.matched, retention must delete old segments, every topic must take records as large as the pipeline writes (max.message.bytes), and the partition counts given here must match (without them, any count passes)')
   .option('--partitions <n>', 'check that events.raw, events.parsed and results have n partitions (and events.matched and snapshots, unless --matched-partitions)', positiveInteger)
   .option('--matched-partitions <n>', 'check that events.matched and snapshots have n partitions', positiveInteger)
   .action(async (_options: unknown, command: Command) => {

@@ -6,6 +6,7 @@
  */
 import type { TopicDescription, TopicSpec, TransportAdmin } from '../protocols/transport.ts';
 import { pipelineTopicNames, pipelineTopics, type PipelineTopicNames, type TopicLayout, type TopicNaming } from '../pipeline/topics.ts';
+import { maxMessageBytes } from '../protocols/record-size.ts';
 
 /** The partition counts a check compares: the ones its flags name, nothing else. */
 export interface PartitionCounts {
@@ -42,6 +43,8 @@ export function topicMismatches(names: PipelineTopicNames, expected: readonly To
     }
     const wanted = partitions.get(spec.name);
     if (wanted !== undefined && topic.partitions !== wanted) problems.push(`topic '${spec.name}' has ${topic.partitions} partitions, expected ${wanted}`);
+    const problem = recordLimitProblem(spec, topic);
+    if (problem !== null) problems.push(problem);
   }
   const matched = byName.get(names.matched);
   const snapshots = byName.get(names.snapshots);
@@ -64,6 +67,21 @@ export function topicMismatches(names: PipelineTopicNames, expected: readonly To
     else if (segment > retention) problems.push(`topic '${names.snapshots}' has segment.ms ${segment} > retention.ms ${retention}: old segments are never deleted and restores slow down`);
   }
   return problems;
+}
+
+/**
+ * A topic that takes smaller records than the pipeline may write to it
+ * (`max.message.bytes`): nodes would dead-letter as `too-large` what the
+ * pipeline's other topics accept. kafkajs cannot change one config of a
+ * topic without resetting the others, so the fix is Kafka's own tool.
+ */
+function recordLimitProblem(spec: TopicSpec, topic: TopicDescription): string | null {
+  const wanted = spec.configs?.['max.message.bytes'];
+  if (wanted === undefined) return null;
+  const actual = maxMessageBytes(topic.configs);
+  if (actual >= Number(wanted)) return null;
+  return `topic '${spec.name}' takes records of at most ${actual} bytes (max.message.bytes), the pipeline writes up to ${wanted}: ` +
+    `kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name ${spec.name} --add-config max.message.bytes=${wanted}`;
 }
 
 /**

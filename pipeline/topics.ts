@@ -6,6 +6,7 @@
  */
 import type { TopicSpec } from '../protocols/transport.ts';
 import { ConfigError } from '../protocols/errors.ts';
+import { DEFAULT_MAX_BATCH_BYTES } from '../protocols/event-batch/index.ts';
 
 /** The name of every topic of the query pipeline. */
 export interface PipelineTopicNames {
@@ -85,6 +86,18 @@ export function pipelineGroup(group: string, naming: TopicNaming = {}): string {
   return `${naming.prefix ?? ''}${group}`;
 }
 
+/**
+ * The largest record every pipeline topic takes (its `max.message.bytes`):
+ * the one place the pipeline's size limits come from. A raw batch may be as
+ * large as parse accepts (8 MiB), and what it causes downstream (one of its
+ * events, a matched record carrying it, a result whose facet is one of its
+ * attributes, a snapshot holding it) must fit as well, so every topic takes
+ * the same, with room for Kafka's framing. Nodes read each topic's actual
+ * limit at start: they split what they write to fit it, and dead-letter with
+ * reason `too-large` what cannot be split.
+ */
+export const PIPELINE_MAX_RECORD_BYTES = DEFAULT_MAX_BATCH_BYTES + 64 * 1024;
+
 /** How many partitions `pipelineTopics` gives each topic, and with what replication. */
 export interface TopicLayout extends TopicNaming {
   /** Partitions of `events.raw`, `events.parsed` and `results`. @default 6 */
@@ -99,7 +112,8 @@ export interface TopicLayout extends TopicNaming {
  * Every topic the pipeline needs, with its partitions and the configs
  * `eventide topics check` verifies: `events.raw`, `events.parsed` and
  * `results` get `partitions`; `events.matched` and `snapshots` get
- * `matchedPartitions`; `queries` and `deadletter` get one partition.
+ * `matchedPartitions`; `queries` and `deadletter` get one partition. Every
+ * topic takes records of up to `PIPELINE_MAX_RECORD_BYTES`.
  */
 export function pipelineTopics(layout: TopicLayout = {}): TopicSpec[] {
   const names = pipelineTopicNames(layout);
@@ -117,5 +131,6 @@ export function pipelineTopics(layout: TopicLayout = {}): TopicSpec[] {
     { name: names.snapshots, partitions: matched, configs: { 'retention.ms': String(3600_000), 'segment.ms': String(600_000), 'segment.bytes': String(16 * 1024 * 1024) } },
     { name: names.deadletter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
   ];
-  return topics.map((topic) => ({ ...topic, ...replication }));
+  const limit = { 'max.message.bytes': String(PIPELINE_MAX_RECORD_BYTES) };
+  return topics.map((topic) => ({ ...topic, configs: { ...topic.configs, ...limit }, ...replication }));
 }

@@ -71,6 +71,13 @@ export class PartitionAbandonedError extends EventideError {}
 /** A topic is missing or has the wrong partitions or configs. Recover: `eventide topics create|check`. */
 export class TopicConfigError extends EventideError {}
 
+/**
+ * A record larger than its topic takes (`max.message.bytes`): the log refuses
+ * it however often it is sent. Recover: split it, or dead-letter its cause
+ * with reason `too-large`.
+ */
+export class RecordTooLargeError extends EventideError {}
+
 /** A lifecycle message that is not allowed in the current state. A programming error; reported, never ignored. */
 export class IllegalTransitionError extends EventideError {}
 

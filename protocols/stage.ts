@@ -67,6 +67,13 @@ export interface PartitionInput {
   readonly partition: number;
   /** How many partitions the input topic has. */
   readonly inputPartitions: number;
+  /**
+   * The largest record each topic of the stage's `outputs` takes (its
+   * `max.message.bytes`, as the node read it). A machine that can split what
+   * it writes keeps each record within it; a record above it is
+   * dead-lettered by the runtime with reason `too-large`.
+   */
+  readonly maxRecordBytes?: Readonly<Record<string, number>>;
   /** The runtime clock's time when the actor was created. */
   readonly now: number;
 }

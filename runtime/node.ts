@@ -4,6 +4,7 @@
  * the memory log) spreads partitions over the nodes of a group, and adding a
  * node with the same group scales the stages out.
  */
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../protocols/record-size.ts';
 import { randomUUID } from 'node:crypto';
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import type { Transport, Producer } from '../protocols/transport.ts';
@@ -83,6 +84,8 @@ export class EventideNode {
   readonly #tables = new Map<string, TableStore>();
   readonly #runners: StageRunner[] = [];
   readonly #partitions = new Map<string, number>();
+  /** Each topic's `max.message.bytes`, read at start. */
+  readonly #recordLimits = new Map<string, number>();
   readonly #observers: ActorObservers;
   #advertised: Readonly<Record<string, string>> = {};
   #startedAt: number | null = null;
@@ -192,6 +195,7 @@ export class EventideNode {
         clock: this.#clock,
         logger: this.#logger,
         partitionsOf: (topic) => this.#partitions.get(topic),
+        maxRecordBytesOf: (topic) => this.#recordLimits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
         instrumentation: this.instrumentation,
         tableSnapshot: (name) => this.#tables.get(name)?.snapshot() ?? [],
         inspect: this.#observers.dispatch,
@@ -254,7 +258,10 @@ export class EventideNode {
   async #loadTopicPartitions(): Promise<void> {
     const admin = this.#options.transport.admin();
     const names = await admin.listTopics();
-    for (const topic of await admin.describeTopics(names)) this.#partitions.set(topic.name, topic.partitions);
+    for (const topic of await admin.describeTopics(names)) {
+      this.#partitions.set(topic.name, topic.partitions);
+      this.#recordLimits.set(topic.name, maxMessageBytes(topic.configs));
+    }
     for (const stage of this.#options.stages) {
       const input = this.#partitions.get(stage.input.topic);
       if (input === undefined) throw new ConfigError(`stage '${stage.name}' reads topic '${stage.input.topic}', which does not exist: create it (eventide topics create)`);

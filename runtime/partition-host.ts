@@ -93,6 +93,7 @@ export class PartitionHost {
     const producer = (this.#producer = transport.transactionalProducer(this.transactionalId));
     const writer = (this.#writer = new PartitionWriter({
       producer, groupId, inputTopic: stage.input.topic, partition, sleep: (ms) => clock.sleep(ms),
+      ...(this.#context.maxRecordBytesOf === undefined ? {} : { maxBatchBytesOf: this.#context.maxRecordBytesOf }),
       onFailed: (error) => this.#fail(error),
       onTransaction: (records, durationMs) => {
         // Counting records by topic walks the whole transaction: only when someone listens.
@@ -110,6 +111,7 @@ export class PartitionHost {
     this.#assertRestoring();
     const processor = (this.#processor = new PartitionProcessor({
       stage, partition, generation: this.generation, nodeId: this.#context.nodeId, seed, writer, partitionsOf, clock, logger: this.#logger, instrumentation,
+      ...(this.#context.maxRecordBytesOf === undefined ? {} : { maxRecordBytesOf: this.#context.maxRecordBytesOf }),
       ...(this.#context.inspect === undefined ? {} : { inspect: this.#context.inspect }),
       post: (message) => this.#inbox.post(message),
     }));

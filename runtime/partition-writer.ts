@@ -11,6 +11,7 @@
  */
 import type { ProducedRecord, TransactionalProducer } from '../protocols/transport.ts';
 import { CommitOutcomeUnknownError, PartitionAbandonedError, isFenced, isRetriable } from '../protocols/errors.ts';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, producedRecordBytes } from '../protocols/record-size.ts';
 
 export interface WriteJob {
   /** Records in the order they must appear (outputs, dead letters, publications, markers, snapshot). */
@@ -32,6 +33,13 @@ export interface PartitionWriterOptions {
   readonly onTransaction?: (records: readonly ProducedRecord[], durationMs: number) => void;
   /** Most records merged into one transaction. @default 20000 */
   readonly maxRecordsPerTransaction?: number;
+  /**
+   * The largest record batch a topic takes (`max.message.bytes`). A send puts
+   * every record of one partition into one batch, so a transaction's records
+   * go in as many sends as keep each partition's share of a send within it.
+   * @default Kafka's default, 1,048,588
+   */
+  readonly maxBatchBytesOf?: (topic: string) => number;
   /** Attempts for a retriable failure before giving up. @default 5 */
   readonly attempts?: number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -151,12 +159,38 @@ export class PartitionWriter {
     });
   }
 
+  /**
+   * The records in order, cut into sends so that no partition's records in
+   * one send exceed its topic's batch limit. Sends go one after another, so
+   * the order within each partition holds. A record alone above its limit
+   * still goes (in a send of its own): it is the broker's to refuse.
+   */
+  #sends(records: readonly ProducedRecord[]): ProducedRecord[][] {
+    const limitOf = this.#options.maxBatchBytesOf ?? (() => KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+    const sends: ProducedRecord[][] = [];
+    let current: ProducedRecord[] = [];
+    let bytesByPartition = new Map<string, number>();
+    for (const record of records) {
+      const partition = `${record.topic}\u0000${record.partition}`;
+      const bytes = producedRecordBytes(record);
+      const total = (bytesByPartition.get(partition) ?? 0) + bytes;
+      if (current.length > 0 && total > limitOf(record.topic)) {
+        sends.push(current);
+        current = [];
+        bytesByPartition = new Map();
+      }
+      current.push(record);
+      bytesByPartition.set(partition, (bytesByPartition.get(partition) ?? 0) + bytes);
+    }
+    if (current.length > 0) sends.push(current);
+    return sends;
+  }
+
   async #commit(jobs: readonly WriteJob[]): Promise<void> {
     const transaction = await this.#options.producer.transaction();
     let committing = false;
     try {
-      const records = jobs.flatMap((job) => job.records);
-      if (records.length > 0) await transaction.send(records);
+      for (const send of this.#sends(jobs.flatMap((job) => job.records))) await transaction.send(send);
       const offsets = jobs.map((job) => job.commitOffset).filter((offset): offset is number => offset !== undefined);
       if (offsets.length > 0) {
         const offset = Math.max(...offsets);

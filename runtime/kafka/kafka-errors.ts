@@ -1,4 +1,4 @@
-import { EventideError, ProducerFencedError, TransportUnavailableError } from '../../protocols/errors.ts';
+import { EventideError, ProducerFencedError, RecordTooLargeError, TransportUnavailableError } from '../../protocols/errors.ts';
 
 /** Protocol errors meaning a newer producer took the transactional id over. */
 const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING']);
@@ -56,6 +56,9 @@ export function toEventideError(error: unknown, doing: string): EventideError {
   const message = error instanceof Error ? error.message : String(error);
   if (isKafkaFencing(error)) {
     return new ProducerFencedError(`${doing}: fenced by a newer producer with the same transactional id (${message})`, { cause: error });
+  }
+  if (hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE') || hasKafkaErrorType(error, 'RECORD_LIST_TOO_LARGE')) {
+    return new RecordTooLargeError(`${doing}: ${message}`, { cause: error });
   }
   const retriable = [...chain(error)].some(
     (link) => link.retriable === true || /Connection|ECONNREFUSED|ETIMEDOUT|BrokerNotFound|NumberOfRetriesExceeded/.test(link.name ?? ''),

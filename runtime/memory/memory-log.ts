@@ -1,4 +1,5 @@
-import { TopicConfigError } from '../../protocols/errors.ts';
+import { maxMessageBytes, producedRecordBytes } from '../../protocols/record-size.ts';
+import { RecordTooLargeError, TopicConfigError } from '../../protocols/errors.ts';
 import type { Clock } from '../../protocols/clock.ts';
 import type { ProducedRecord, TopicDescription, TopicPartition, TopicSpec } from '../../protocols/transport.ts';
 import { ConsumerGroup, type HandOver } from './consumer-group.ts';
@@ -178,6 +179,7 @@ export class MemoryLog {
     for (let i = 0; i < records.length; i += 1) {
       const record = records[i];
       const log = this.partition(record.topic, record.partition);
+      this.#assertFits(record);
       let pending = byPartition.get(log);
       if (pending === undefined) byPartition.set(log, (pending = []));
       pending.push({
@@ -191,6 +193,13 @@ export class MemoryLog {
       if (transaction !== null) transaction.partitions.add(log);
       log.append(pending, transaction);
     }
+  }
+
+  /** Kafka refuses a record above its topic's `max.message.bytes`; so does the memory log, measured before compression. */
+  #assertFits(record: ProducedRecord): void {
+    const limit = maxMessageBytes(this.#topics.get(record.topic)?.configs ?? {});
+    const bytes = producedRecordBytes(record);
+    if (bytes > limit) throw new RecordTooLargeError(`a record of ${bytes} bytes for ${record.topic}[${record.partition}] is more than the topic takes (max.message.bytes ${limit})`);
   }
 
   #rebalanceGroupsOn(topics: readonly string[]): void {

@@ -92,7 +92,7 @@ export class EmissionRouter {
     for (const emission of emissions) {
       switch (emission.type) {
         case 'eventide.output':
-          if (!replayed) for (const record of emission.records) this.#outbox.push(addresser.output(record));
+          if (!replayed) for (const record of emission.records) this.#outbox.push(this.#fitting(addresser.output(record), nextOffset));
           break;
         case 'eventide.deadletter':
           if (!replayed) {
@@ -106,13 +106,25 @@ export class EmissionRouter {
           const decision = ledger.request(emission.key, context.restoring === true);
           if (decision.kind === 'durable') this.#options.acknowledge(decision.notice);
           else if (decision.kind === 'duplicate') reports.duplicate(emission.key);
-          else publications.push({ key: emission.key, records: emission.records.map((record) => addresser.output(record)) });
+          else publications.push({ key: emission.key, records: emission.records.map((record) => this.#fitting(addresser.output(record), nextOffset)) });
           break;
         }
       }
     }
     this.#write(publications, context.batchEnd, nextOffset);
     return emissions.length > 0;
+  }
+
+  /**
+   * The record, or its `too-large` dead letter. Its cause is the input the
+   * partition handled last (the record before `nextOffset`); a publication
+   * too large to publish is dead-lettered and still marked, so it is never
+   * asked for again.
+   */
+  #fitting(record: ProducedRecord, nextOffset: number): ProducedRecord {
+    const fitting = this.#options.addresser.fitting(record, nextOffset - 1);
+    if (fitting !== record) this.#options.reports.deadLetter('too-large');
+    return fitting;
   }
 
   /** Takes the records waiting for a transaction (a snapshot writes them in front of itself). */

@@ -24,6 +24,8 @@ export interface PartitionHostContext {
   readonly logger: Logger;
   /** Partition count of a topic, known to the node. */
   readonly partitionsOf: (topic: string) => number | undefined;
+  /** The largest record a topic takes (its `max.message.bytes`, known to the node). @default Kafka's default, 1,048,588 */
+  readonly maxRecordBytesOf?: (topic: string) => number;
   /** The current content of a table, for an actor that starts. */
   readonly tableSnapshot: (table: string) => TableChange[];
   /** The node's own observer of every actor's inspection events; the host adds its own (unhandled messages). */

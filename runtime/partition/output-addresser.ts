@@ -20,6 +20,8 @@ import { ConfigError } from '../../protocols/errors.ts';
 import { encodeDeadLetter } from '../../protocols/dead-letter/index.ts';
 import { encodePublishMarker, type SnapshotLogRecord } from '../../protocols/snapshot/index.ts';
 import { partitionForKey } from '../../protocols/partitioner.ts';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, producedRecordBytes } from '../../protocols/record-size.ts';
+import { shortJson } from '../../protocols/json/bounded-json.ts';
 
 /**
  * Most bytes of a bad record kept in its dead letter. The letter must itself
@@ -40,6 +42,8 @@ export interface OutputAddresserOptions {
   readonly partitionsOf: (topic: string) => number | undefined;
   /** Stamps dead letters and markers. */
   readonly clock: Pick<Clock, 'now'>;
+  /** The largest record a topic takes. @default Kafka's default, 1,048,588 */
+  readonly maxRecordBytesOf?: (topic: string) => number;
 }
 
 export class OutputAddresser {
@@ -61,6 +65,24 @@ export class OutputAddresser {
       partition = record.key == null ? this.#options.partition % partitions : partitionForKey(record.key, partitions);
     }
     return { topic: record.topic, partition, key: record.key ?? null, value, ...(record.headers ? { headers: record.headers } : {}), ...(record.timestamp ? { timestamp: record.timestamp } : {}) };
+  }
+
+  /**
+   * The record as given when its topic takes it, else the dead letter
+   * (`too-large`) of the input record that caused it, holding the start of it:
+   * a record the broker refuses would fail its transaction on every restart.
+   */
+  fitting(record: ProducedRecord, causeOffset: number): ProducedRecord {
+    const bytes = producedRecordBytes(record);
+    const limit = this.#options.maxRecordBytesOf?.(record.topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    if (bytes <= limit) return record;
+    const key = record.key == null ? '' : ` (key ${shortJson(record.key)})`;
+    return this.deadLetter({
+      reason: 'too-large',
+      message: `the record this caused for '${record.topic}'${key} is ${bytes} bytes, more than the topic takes (max.message.bytes ${limit})`,
+      offset: causeOffset,
+      original: record.value,
+    });
   }
 
   /** The dead letter of a record the machine (or the stage's decoder) could not handle. */

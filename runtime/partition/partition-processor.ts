@@ -14,6 +14,7 @@ import type { ConsumedRecord } from '../../protocols/transport.ts';
 import type { PartitionInput, RuntimeMessage, StageRecord, TableChange } from '../../protocols/stage.ts';
 import type { Clock } from '../../protocols/clock.ts';
 import { isDecodeError } from '../../protocols/errors.ts';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../protocols/record-size.ts';
 import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition } from '../stage.ts';
 import type { Logger } from '../logger.ts';
 import type { Instrumentation } from '../instrumentation.ts';
@@ -39,6 +40,8 @@ export interface PartitionProcessorOptions {
   readonly writer: WriteSink;
   /** Partition count of a topic, as the node knows it (outputs are partitioned by it). */
   readonly partitionsOf: (topic: string) => number | undefined;
+  /** The largest record a topic takes. @default Kafka's default, 1,048,588 */
+  readonly maxRecordBytesOf?: (topic: string) => number;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly instrumentation: Instrumentation;
@@ -78,6 +81,7 @@ export class PartitionProcessor {
     const addresser = new OutputAddresser({
       stage: stage.name, partition, inputTopic: stage.input.topic, deadLetterTopic: stage.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC,
       ...(snapshotsTopic === undefined ? {} : { snapshotsTopic }), partitionsOf: options.partitionsOf, clock: options.clock,
+      ...(options.maxRecordBytesOf === undefined ? {} : { maxRecordBytesOf: options.maxRecordBytesOf }),
     });
     this.#nextOffset = seed.nextOffset;
     this.#ledger = new PublicationLedger(seed);
@@ -104,7 +108,9 @@ export class PartitionProcessor {
       },
     });
     const observeUnhandled = unhandledMessageObserver((message) => this.#reportUnhandled(message));
-    const input: PartitionInput = { ...stage.machineInput, stage: stage.name, partition, inputPartitions: options.partitionsOf(stage.input.topic) ?? 0, now: options.clock.now() };
+    const limitOf = options.maxRecordBytesOf ?? (() => KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+    const maxRecordBytes = Object.fromEntries((stage.outputs ?? []).map((topic) => [topic, limitOf(topic)]));
+    const input: PartitionInput = { ...stage.machineInput, stage: stage.name, partition, inputPartitions: options.partitionsOf(stage.input.topic) ?? 0, maxRecordBytes, now: options.clock.now() };
     this.#actor = createActor(stage.machine, {
       input,
       ...(seed.machine === null ? {} : { snapshot: seed.machine as never }),

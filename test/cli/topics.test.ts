@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryLog, memoryTransport, type TopicSpec, type TransportAdmin } from '../../index.ts';
-import { pipelineTopicNames, pipelineTopics, TOPICS, type TopicLayout } from '../../pipeline/topics.ts';
+import { PIPELINE_MAX_RECORD_BYTES, pipelineTopicNames, pipelineTopics, TOPICS, type TopicLayout } from '../../pipeline/topics.ts';
+import { DEFAULT_MAX_BATCH_BYTES } from '../../protocols/event-batch/index.ts';
 import { checkTopics, createTopics } from '../../cli/topics.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -110,11 +111,23 @@ test('topics check reports a missing topic and misconfigured retention under the
   const names = pipelineTopicNames({ prefix: 'tenant-a.' });
   const specs = pipelineTopics({ prefix: 'tenant-a.', partitions: 2 })
     .filter((spec) => spec.name !== names.results)
-    .map((spec) => (spec.name === names.snapshots ? { ...spec, configs: { 'retention.ms': '-1' } } : spec));
+    .map((spec) => (spec.name === names.snapshots ? { ...spec, configs: { ...spec.configs, 'retention.ms': '-1' } } : spec));
   const admin = await adminWith(specs);
   t.deepEqual(await checkTopics(admin, { prefix: 'tenant-a.' }), [
     "topic 'tenant-a.results' is missing: run eventide topics create",
     "topic 'tenant-a.snapshots' keeps records forever (retention.ms -1): restores slow down as it grows",
   ]);
   t.deepEqual(await checkTopics(admin, {}), Object.values(TOPICS).map((name) => `topic '${name}' is missing: run eventide topics create`), 'without the prefix, the unprefixed topics are checked');
+});
+
+test('every topic takes the records the pipeline may write, and topics check reports one that takes less', async (t) => {
+  for (const spec of pipelineTopics()) t.is(spec.configs?.['max.message.bytes'], String(PIPELINE_MAX_RECORD_BYTES), spec.name);
+  t.true(PIPELINE_MAX_RECORD_BYTES > DEFAULT_MAX_BATCH_BYTES, 'a raw batch as large as parse accepts fits, with its framing');
+  const small = pipelineTopics().map((spec) => (spec.name === TOPICS.matched ? { ...spec, configs: { 'retention.ms': '86400000' } } : spec));
+  t.deepEqual(await checkTopics(await adminWith(small), {}), [
+    `topic 'events.matched' takes records of at most 1048588 bytes (max.message.bytes), the pipeline writes up to ${PIPELINE_MAX_RECORD_BYTES}: ` +
+      `kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name events.matched --add-config max.message.bytes=${PIPELINE_MAX_RECORD_BYTES}`,
+  ]);
+  const larger = pipelineTopics().map((spec) => ({ ...spec, configs: { ...spec.configs, 'max.message.bytes': String(16 * 1024 * 1024) } }));
+  t.deepEqual(await checkTopics(await adminWith(larger), {}), [], 'a topic that takes more is fine');
 });

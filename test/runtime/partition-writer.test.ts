@@ -11,6 +11,8 @@ class ScriptedProducer implements TransactionalProducer {
   readonly transactionalId = 'g.stage.0';
   readonly committed: { records: string[]; offsets: TopicPartitionOffset[] }[] = [];
   readonly attempts: Step[] = [];
+  /** The records of each send, by value. */
+  readonly sends: string[][] = [];
   aborted = 0;
   #abortFailure: Error | null = null;
   readonly #failures: { step: Step; error: Error }[] = [];
@@ -49,6 +51,7 @@ class ScriptedProducer implements TransactionalProducer {
     return {
       send: async (sent: readonly ProducedRecord[]) => {
         step('send');
+        this.sends.push(sent.map((record) => String(record.value)));
         records.push(...sent.map((record) => String(record.value)));
       },
       sendOffsets: async (_groupId: string, sent: readonly TopicPartitionOffset[]) => {
@@ -75,7 +78,7 @@ class ScriptedProducer implements TransactionalProducer {
 const record = (value: string): ProducedRecord => ({ topic: 'out', partition: 0, value: Buffer.from(value) });
 const job = (values: string[], extra: Partial<WriteJob> = {}): WriteJob => ({ records: values.map(record), ...extra });
 
-function writer(options: { attempts?: number; maxRecordsPerTransaction?: number } = {}) {
+function writer(options: { attempts?: number; maxRecordsPerTransaction?: number; maxBatchBytesOf?: (topic: string) => number } = {}) {
   const producer = new ScriptedProducer();
   const clock = new ManualClock();
   const failures: unknown[] = [];
@@ -234,4 +237,16 @@ test('a non-retriable error is not retried', async (t) => {
   t.deepEqual(producer.attempts, ['send', 'sendOffsets']);
   t.is(producer.aborted, 1);
   t.is(failures.length, 1);
+});
+
+test('a transaction goes in as many sends as keep each partition within its topic\'s batch limit, in order', async (t) => {
+  // 300-byte values weigh 812 bytes with Kafka's framing: two fit a partition's 2,000-byte batch, three do not.
+  const { producer, writer: w } = writer({ maxBatchBytesOf: (topic) => (topic === 'out' ? 2000 : 1_000_000) });
+  const sized = (name: string, partition: number): ProducedRecord => ({ topic: 'out', partition, value: Buffer.from(name.padEnd(300, '.')) });
+  w.enqueue({ records: [sized('a0', 0), sized('b0', 1), sized('a1', 0), sized('b1', 1), sized('a2', 0), sized('b2', 1)], commitOffset: 7 });
+  await w.flush();
+  const names = (values: string[]) => values.map((value) => value.replace(/\.+$/, ''));
+  t.deepEqual(producer.sends.map(names), [['a0', 'b0', 'a1', 'b1'], ['a2', 'b2']]);
+  t.deepEqual(producer.committed.map((c) => names(c.records)), [['a0', 'b0', 'a1', 'b1', 'a2', 'b2']], 'one transaction, records in order');
+  t.deepEqual(producer.committed[0]!.offsets.map((o) => o.offset), [7]);
 });

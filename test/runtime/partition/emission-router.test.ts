@@ -10,7 +10,7 @@ import { PublicationLedger } from '../../../runtime/partition/publication-ledger
 
 const marker = (key: string, nextOffset: number): PublishMarker => ({ stage: 's', partition: 0, key, nextOffset, publishedAt: 0 });
 
-function router(options: { stateful: boolean; before?: PublishMarker[]; after?: PublishMarker[] }) {
+function router(options: { stateful: boolean; before?: PublishMarker[]; after?: PublishMarker[]; maxRecordBytesOf?: (topic: string) => number }) {
   const jobs: WriteJob[] = [];
   const acknowledged: PublishedNotice[] = [];
   const deadLetters: string[] = [];
@@ -20,6 +20,7 @@ function router(options: { stateful: boolean; before?: PublishMarker[]; after?: 
   const addresser = new OutputAddresser({
     stage: 's', partition: 0, inputTopic: 'in', deadLetterTopic: 'dlq', snapshotsTopic: 'snaps',
     partitionsOf: (topic) => (topic === 'snaps' ? undefined : 1), clock: new ManualClock(),
+    ...(options.maxRecordBytesOf === undefined ? {} : { maxRecordBytesOf: options.maxRecordBytesOf }),
   });
   const emissions = new EmissionRouter({
     ledger, addresser, stateful: options.stateful,
@@ -123,4 +124,22 @@ test('a stateless stage writes publications without markers; flush writes what t
   t.deepEqual(jobs.map(shape), [['results:p1']]);
   emissions.flush();
   t.is(jobs.length, 1, 'nothing waits: nothing more to write');
+});
+
+test('an output or a publication larger than its topic takes is dead-lettered too-large, and the publication still marked', (t) => {
+  const { emissions, emit, jobs, deadLetters, acknowledged } = router({ stateful: true, maxRecordBytesOf: (topic) => (topic === 'dlq' ? 1_000_000 : 2000) });
+  emit(output('small'), output('x'.repeat(3000)), publish('w1', 'y'.repeat(3000)));
+  emissions.route({ batchEnd: 10 }, 10);
+  t.is(jobs.length, 1);
+  const records = jobs[0]!.records;
+  t.deepEqual(records.map((r) => r.topic), ['out', 'dlq', 'dlq', 'snaps'], 'the small output, two dead letters in place of what did not fit, the marker');
+  const letters = records.filter((r) => r.topic === 'dlq').map((r) => decodeDeadLetter(r.value!));
+  for (const letter of letters) {
+    t.is(letter.reason, 'too-large');
+    t.is(letter.source.offset, 9, 'the input handled last caused it');
+    t.regex(letter.message, /^the record this caused for '(out|results)' \(key "k"\) is 3513 bytes, more than the topic takes \(max\.message\.bytes 2000\)$/);
+  }
+  t.deepEqual(deadLetters, ['too-large', 'too-large']);
+  jobs[0]!.onCommitted?.();
+  t.deepEqual(acknowledged.map((notice) => notice.key), ['w1'], 'the publication is done: never asked for again');
 });
