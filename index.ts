@@ -50,6 +50,7 @@ export type { StageSummary } from './runtime/node.ts';
 // What a node reports: instrumentation events, and each partition's statistics and restore.
 export { Instrumentation, type InstrumentationEvents, type InstrumentationEvent } from './runtime/instrumentation.ts';
 export type { PartitionHostStats as PartitionStats, RestoreReport } from './runtime/partition-host.ts';
+export type { FailingPartition } from './runtime/partition/restart-backoff.ts';
 export type { PartitionState } from './runtime/partition-lifecycle.ts';
 
 // The contract between the runtime and a partition machine.

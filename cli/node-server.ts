@@ -72,6 +72,16 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     },
   });
   new Gauge({
+    name: 'eventide_partitions_failing',
+    help: 'Partitions that failed here and have not made progress since (waiting to restore again, with a growing back-off), by stage',
+    labelNames: ['stage'],
+    registers,
+    collect() {
+      this.reset();
+      for (const failing of node.failingPartitions()) this.inc({ stage: failing.stage });
+    },
+  });
+  new Gauge({
     name: 'eventide_open_windows',
     help: 'Open event-time windows of the aggregate partitions hosted here',
     labelNames: ['partition'],

@@ -5,6 +5,7 @@
  * node with the same group scales the stages out.
  */
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../protocols/record-size.ts';
+import type { FailingPartition } from './partition/restart-backoff.ts';
 import { randomUUID } from 'node:crypto';
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import type { Transport, Producer } from '../protocols/transport.ts';
@@ -237,6 +238,11 @@ export class EventideNode {
   }
 
   /** The statistics of each partition this node hosts now (the same as `/status` serves). */
+  /** Partitions that failed here and have not made progress since: their last error, failures in a row, and when the next restore starts. */
+  failingPartitions(): FailingPartition[] {
+    return this.#runners.flatMap((runner) => runner.failing());
+  }
+
   partitions(): PartitionHostStats[] {
     return this.#runners.flatMap((runner) => runner.stats());
   }

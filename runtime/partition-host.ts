@@ -98,6 +98,7 @@ export class PartitionHost {
       onTransaction: (records, durationMs) => {
         // Counting records by topic walks the whole transaction: only when someone listens.
         if (instrumentation.has('transaction.committed')) instrumentation.emit('transaction.committed', { stage: stage.name, partition, recordsByTopic: countByTopic(records), durationMs });
+        this.#context.onProgress?.(this);
         this.#inbox.relieve();
       },
     }));
@@ -112,13 +113,15 @@ export class PartitionHost {
     const processor = (this.#processor = new PartitionProcessor({
       stage, partition, generation: this.generation, nodeId: this.#context.nodeId, seed, writer, partitionsOf, clock, logger: this.#logger, instrumentation,
       ...(this.#context.maxRecordBytesOf === undefined ? {} : { maxRecordBytesOf: this.#context.maxRecordBytesOf }),
+      ...(this.#context.poison === undefined ? {} : { poison: this.#context.poison }),
       ...(this.#context.inspect === undefined ? {} : { inspect: this.#context.inspect }),
       post: (message) => this.#inbox.post(message),
     }));
     processor.start();
     for (const message of processor.startMessages(this.#context.tableSnapshot, clock.now())) this.#inbox.post(message);
     this.#restore = restoreReport(seed, clock.now(), Math.round(performance.now() - started));
-    this.#inbox.startAt(seed.nextOffset, (offset) => processor.isReplayed(offset));
+    const poison = this.#context.poison;
+    this.#inbox.startAt(seed.nextOffset, (offset) => processor.isReplayed(offset), poison === undefined ? undefined : (offset) => poison.isSuspect(offset));
     this.#context.consumer.seek({ ...this.#input, offset: seed.nextOffset });
     processor.snapshots?.startInterval((reason) => this.requestSnapshot(reason));
     this.lifecycle.transitionTo('running');

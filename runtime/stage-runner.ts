@@ -12,8 +12,10 @@ import type { RuntimeMessage } from '../protocols/stage.ts';
 import type { StageDefinition } from './stage.ts';
 import { PartitionHost, type PartitionHostContext, type PartitionHostStats } from './partition-host.ts';
 import type { Logger } from './logger.ts';
+import { PoisonRecords, isRecordsFailed } from './partition/poison-records.ts';
+import { RestartBackoff, type FailingPartition } from './partition/restart-backoff.ts';
 
-export type StageRunnerContext = Omit<PartitionHostContext, 'consumer' | 'groupId' | 'onFailed'> & {
+export type StageRunnerContext = Omit<PartitionHostContext, 'consumer' | 'groupId' | 'onFailed' | 'onProgress' | 'poison'> & {
   readonly group: string;
   readonly metadata: Readonly<Record<string, string>>;
   /** Told of every restore, for logs and metrics. */
@@ -33,12 +35,21 @@ export class StageRunner {
   #rebalances = 0;
   #revokedPartitions = 0;
   #lostPartitions = 0;
+  /** Per partition, kept across its restores on this node. */
+  readonly #poison = new Map<number, PoisonRecords>();
+  readonly #restarts: RestartBackoff;
 
   constructor(stage: StageDefinition<unknown>, context: StageRunnerContext) {
     this.stage = stage;
     this.groupId = `${context.group}.${stage.name}`;
     this.#context = context;
     this.#logger = context.logger.child({ stage: stage.name });
+    this.#restarts = new RestartBackoff(stage.name);
+  }
+
+  /** Partitions that failed and have not made progress since, with their last error and next attempt. */
+  failing(): FailingPartition[] {
+    return this.#restarts.failing();
   }
 
   get rebalances(): number {
@@ -119,7 +130,9 @@ export class StageRunner {
         ...this.#context,
         consumer,
         groupId: this.groupId,
-        onFailed: (failed) => this.#handleFailure(failed),
+        onFailed: (failed, error) => this.#handleFailure(failed, error),
+        onProgress: () => this.#restarts.progressed(partition),
+        poison: this.#poisonOf(partition),
       });
       this.#hosts.set(partition, host);
       // Restoring happens off the group's callback so heartbeats go on.
@@ -133,7 +146,7 @@ export class StageRunner {
           if (host.lifecycle.is('revoking', 'stopped', 'failed')) return;
           this.#logger.error({ partition, err: error instanceof Error ? error.stack : String(error) }, 'restore failed');
           host.abandon();
-          this.#handleFailure(host);
+          this.#handleFailure(host, error);
         },
       );
     }
@@ -146,6 +159,7 @@ export class StageRunner {
         this.#hosts.delete(partition);
         if (host === undefined) return;
         this.#revokedPartitions++;
+        this.#restarts.forget(partition);
         this.#context.instrumentation.emit('partition.revoked', { stage: this.stage.name, partition, generation: host.generation });
         this.#logger.info({ partition, generation: host.generation }, `revoked ${this.stage.name}[${partition}]`);
         await this.#revoke(host);
@@ -165,6 +179,7 @@ export class StageRunner {
       if (host === undefined) continue;
       this.#hosts.delete(partition);
       this.#lostPartitions++;
+      this.#restarts.forget(partition);
       this.#context.instrumentation.emit('partition.lost', { stage: this.stage.name, partition, generation: host.generation });
       this.#logger.warn({ partition, generation: host.generation, state: host.lifecycle.state }, `lost ${this.stage.name}[${partition}]: abandoned without a final snapshot`);
       host.abandon();
@@ -175,8 +190,19 @@ export class StageRunner {
     this.#hosts.get(batch.partition)?.deliver(batch);
   }
 
-  /** A failed host is replaced by a fresh one that restores again, unless it was fenced (the partition has a new owner). */
-  #handleFailure(host: PartitionHost): void {
+  #poisonOf(partition: number): PoisonRecords {
+    let poison = this.#poison.get(partition);
+    if (poison === undefined) this.#poison.set(partition, (poison = new PoisonRecords()));
+    return poison;
+  }
+
+  /**
+   * A failed host is replaced by a fresh one that restores again, unless it
+   * was fenced (the partition has a new owner). A failure records blame is
+   * learnt from first (poison-records.ts); the wait before the restore grows
+   * with failures no record explains (restart-backoff.ts).
+   */
+  #handleFailure(host: PartitionHost, error: unknown): void {
     if (this.#hosts.get(host.partition) !== host) return;
     this.#hosts.delete(host.partition);
     void host.revoke();
@@ -184,8 +210,12 @@ export class StageRunner {
     if (consumer === null) return;
     const stillOwned = consumer.assignment().some((tp) => tp.topic === this.stage.input.topic && tp.partition === host.partition);
     if (!stillOwned) return;
-    this.#logger.warn({ partition: host.partition }, 'restarting the partition from its last snapshot in 1 s');
-    void this.#context.clock.sleep(1000).then(() => {
+    if (isRecordsFailed(error)) this.#poisonOf(host.partition).failed(error);
+    const delayMs = this.#restarts.failed(host.partition, error, host.stats().transactions > 0, this.#context.clock.now());
+    const failures = this.#restarts.failing().find((failing) => failing.partition === host.partition)?.failures ?? 1;
+    const blame = !isRecordsFailed(error) ? '' : error.first === error.last ? `; offset ${error.first} is poison: it will be dead-lettered` : `; offsets ${error.first}..${error.last} will be handled one by one to find the record at fault`;
+    this.#logger.warn({ partition: host.partition, failures, delayMs }, `restarting ${this.stage.name}[${host.partition}] from its last snapshot in ${delayMs / 1000} s (failure ${failures} in a row${blame})`);
+    void this.#context.clock.sleep(delayMs).then(() => {
       if (this.#hosts.has(host.partition)) return;
       if (!consumer.assignment().some((tp) => tp.topic === this.stage.input.topic && tp.partition === host.partition)) return;
       this.#handleAssignment(consumer, [{ topic: this.stage.input.topic, partition: host.partition }], host.generation);

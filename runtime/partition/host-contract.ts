@@ -4,6 +4,7 @@
  * instrumentation, what the node knows of topics and tables, whom to tell
  * when the partition fails) and what it reports back (`stats()`).
  */
+import type { PoisonRecords } from './poison-records.ts';
 import type { InspectionEvent } from 'xstate';
 import type { GroupConsumer, PartitionReader, Transport } from '../../protocols/transport.ts';
 import type { TableChange } from '../../protocols/stage.ts';
@@ -33,6 +34,10 @@ export interface PartitionHostContext {
   readonly instrumentation: Instrumentation;
   /** Told when the host stops for good on its own (fenced, writer or machine failure). */
   readonly onFailed: (host: PartitionHost, error: unknown) => void;
+  /** Told each time the host commits a transaction (the partition makes progress). */
+  readonly onProgress?: (host: PartitionHost) => void;
+  /** What the node learnt of this partition's poison records (kept across its restores). */
+  readonly poison?: PoisonRecords;
 }
 
 /** A hosted partition as status and tests see it. */

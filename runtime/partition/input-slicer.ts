@@ -7,6 +7,8 @@
  *   long (the mailbox yields between messages).
  * - Replayed and new records never share a message: the outputs of replayed
  *   input are not written again, so the runtime must know which is which.
+ * - A record to isolate (a suspect of poison-records.ts) has a message of
+ *   its own, so a failure blames exactly it.
  */
 import type { ConsumedRecord } from '../../protocols/transport.ts';
 
@@ -19,11 +21,13 @@ export interface InputSlice {
 export class InputSlicer {
   readonly #maxRecords: number;
   readonly #isReplayed: (offset: number) => boolean;
+  readonly #isolate: (offset: number) => boolean;
   #expected = 0;
 
-  constructor(maxRecords: number, isReplayed: (offset: number) => boolean) {
+  constructor(maxRecords: number, isReplayed: (offset: number) => boolean, isolate: (offset: number) => boolean = () => false) {
     this.#maxRecords = maxRecords;
     this.#isReplayed = isReplayed;
+    this.#isolate = isolate;
   }
 
   /** The next offset expected; records below it are dropped. */
@@ -41,15 +45,18 @@ export class InputSlicer {
     const slices: InputSlice[] = [];
     let current: ConsumedRecord[] = [];
     let replayed = false;
+    let alone = false;
     for (const record of records) {
       if (record.offset < this.#expected) continue;
       this.#expected = record.offset + 1;
       const isReplayed = this.#isReplayed(record.offset);
-      if (current.length >= this.#maxRecords || (current.length > 0 && isReplayed !== replayed)) {
+      const isolated = this.#isolate(record.offset);
+      if (current.length > 0 && (current.length >= this.#maxRecords || isReplayed !== replayed || isolated || alone)) {
         slices.push({ records: current, replayed });
         current = [];
       }
       replayed = isReplayed;
+      alone = isolated;
       current.push(record);
     }
     if (current.length > 0) slices.push({ records: current, replayed });

@@ -50,9 +50,9 @@ export class PartitionInbox {
     return this.#backPressure.paused;
   }
 
-  /** Input resumes at `offset`; offsets for which `isReplayed` holds are handled as replayed. */
-  startAt(offset: number, isReplayed: (offset: number) => boolean): void {
-    this.#slicer = new InputSlicer(this.#options.maxRecordsPerMessage ?? 500, isReplayed);
+  /** Input resumes at `offset`; offsets for which `isReplayed` holds are handled as replayed, those to `isolate` one per message. */
+  startAt(offset: number, isReplayed: (offset: number) => boolean, isolate?: (offset: number) => boolean): void {
+    this.#slicer = new InputSlicer(this.#options.maxRecordsPerMessage ?? 500, isReplayed, isolate);
     this.#slicer.startAt(offset);
   }
 

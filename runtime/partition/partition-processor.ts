@@ -24,6 +24,8 @@ import { EmissionRouter, type RouteContext, type WriteSink } from './emission-ro
 import { SnapshotPolicy } from './snapshot-policy.ts';
 import { OutputAddresser } from './output-addresser.ts';
 import { combineObservers, unhandledMessageObserver, type UnhandledMessage } from './unhandled-messages.ts';
+import { RecordsFailedError, type PoisonRecords } from './poison-records.ts';
+import { shortJson } from '../../protocols/json/bounded-json.ts';
 
 /** What goes through a hosted partition's mailbox. */
 export type HostMessage =
@@ -49,6 +51,8 @@ export interface PartitionProcessorOptions {
   readonly inspect?: (event: InspectionEvent) => void;
   /** Posts a message to the partition's mailbox (acknowledgements of publications). */
   readonly post: (message: RuntimeMessage) => void;
+  /** The partition's poison records: those known never reach the machine, they are dead-lettered. */
+  readonly poison?: PoisonRecords;
 }
 
 const AFTER_MESSAGE: RouteContext = {};
@@ -117,6 +121,9 @@ export class PartitionProcessor {
       inspect: options.inspect === undefined ? observeUnhandled : combineObservers(observeUnhandled, options.inspect),
     });
     for (const type of ['eventide.output', 'eventide.publish', 'eventide.deadletter'] as const) this.#actor.on(type, this.#router.collect as never);
+    // A machine that throws stops with status 'error', which `handle` turns into the partition's failure. Without an
+    // error observer xstate would also rethrow it from a timer, and that takes the whole node process down.
+    this.#actor.subscribe({ error: () => {} });
   }
 
   /** The machine's actor while it runs (for inspection); `null` before `start` and after `stop`. */
@@ -187,24 +194,46 @@ export class PartitionProcessor {
     this.#actor.stop();
   }
 
+  /**
+   * Decodes the records and sends them to the machine as one batch. A record
+   * known to be poison, or whose decoder throws something other than a
+   * `DecodeError`, is dead-lettered in place; a machine that fails on the
+   * batch throws `RecordsFailedError` naming its offsets (poison-records.ts).
+   */
   #handleRecords(records: readonly ConsumedRecord[], replayed: boolean): void {
-    const { stage, partition, clock, instrumentation } = this.#options;
+    const { stage, partition, clock, instrumentation, poison } = this.#options;
     const decoded: StageRecord<unknown>[] = [];
     for (const record of records) {
+      const poisoned = poison?.poisonAt(record.offset);
+      if (poisoned !== undefined) {
+        this.#deadLetter(record, 'processing-failed', `the ${stage.name} stage failed on this record, so it is left out: ${poisoned}`);
+        continue;
+      }
       try {
         decoded.push({ offset: record.offset, key: record.key, value: stage.input.decode(record), headers: record.headers, timestamp: record.timestamp });
       } catch (error) {
-        if (!isDecodeError(error)) throw error;
-        this.#router.collect({ type: 'eventide.deadletter', letters: [{ reason: error.reason, message: error.message, offset: record.offset, original: record.value }] });
+        if (isDecodeError(error)) this.#deadLetter(record, error.reason, error.message);
+        else this.#deadLetter(record, 'decode-failed', `the ${stage.name} stage's decoder threw ${error instanceof Error ? `${error.name}: ${shortJson(error.message, 300)}` : shortJson(error, 300)}`);
       }
     }
-    const nextOffset = (this.#nextOffset = records[records.length - 1]!.offset + 1);
+    const first = records[0]!.offset;
+    const last = records[records.length - 1]!.offset;
+    const nextOffset = (this.#nextOffset = last + 1);
     this.#recordsIn += records.length;
     instrumentation.emit('records.in', { stage: stage.name, partition, records: records.length });
     const due = this.#snapshots?.recordsHandled(records.length) ?? false;
-    if (decoded.length > 0) this.#actor.send({ type: 'eventide.batch', partition, records: decoded, nextOffset, now: clock.now() });
+    if (decoded.length > 0) {
+      this.#actor.send({ type: 'eventide.batch', partition, records: decoded, nextOffset, now: clock.now() });
+      const snapshot = this.#actor.getSnapshot();
+      if (snapshot.status === 'error') throw new RecordsFailedError(first, last, snapshot.error);
+    }
+    poison?.handledThrough(last);
     this.#route({ batchEnd: nextOffset, replayed });
     if (due) this.#takeSnapshot('records');
+  }
+
+  #deadLetter(record: ConsumedRecord, reason: string, message: string): void {
+    this.#router.collect({ type: 'eventide.deadletter', letters: [{ reason, message, offset: record.offset, original: record.value }] });
   }
 
   /** Routes what the machine emitted; anything emitted changed its state. */
