@@ -3,3 +3,4 @@ export * from './v1.ts';
 export * from './reader.ts';
 export * from './hosted-state.ts';
 export * from './skip-record.ts';
+export * from './log-listing.ts';
