@@ -99,8 +99,10 @@ export {
   TopicConfigError,
   TransactionStateError,
   TransportUnavailableError,
+  UndecodableMarkerError,
   isDecodeError,
   isEventideError,
   isFenced,
   isRetriable,
+  isUndecodableMarker,
 } from './protocols/errors.ts';
