@@ -100,8 +100,10 @@ export {
   TopicConfigError,
   TransactionStateError,
   TransportUnavailableError,
+  UndecodableMarkerError,
   isDecodeError,
   isEventideError,
   isFenced,
   isRetriable,
+  isUndecodableMarker,
 } from './protocols/errors.ts';

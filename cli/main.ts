@@ -13,10 +13,17 @@ import { checkTopics, createTopics, deleteTopics } from './topics.ts';
 import { addQuery, cancelQuery, listQueries, parseDuration, renewQuery } from './queries.ts';
 import { clusterStatus, printResults } from './observe.ts';
 import { runNodeCommand } from './node-command.ts';
+import { DEFAULT_LIST_LIMIT, formatListing, formatSkip, listSnapshotRecords, skipSnapshotRecord } from './snapshots.ts';
 
 const positiveInteger = (value: string): number => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+};
+
+const offsetArgument = (value: string): number => {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError('must be an integer >= 0');
   return parsed;
 };
 
@@ -264,6 +271,38 @@ withConnectionFlags(program.command('results'))
     });
     await stop();
     await transport.close();
+  });
+
+const snapshots = program.command('snapshots').description('list a snapshots partition as a restore reads it, or skip a publish marker no restore can get past');
+withConnectionFlags(snapshots.command('list'))
+  .description('one line per record of a snapshots partition: offset, kind (chunk, commit, marker, skip, unknown), snapshot seq, size in bytes, writer (node/generation), and verdict (complete, incomplete, corrupt, ok, undecodable, skipped, applied, no-effect, unknown)')
+  .requiredOption('--partition <p>', 'the snapshots partition (the aggregate partition it belongs to)', offsetArgument)
+  .option('--from <offset>', 'first offset to list (default: the earliest still there)', offsetArgument)
+  .option('--limit <n>', 'list at most n records', positiveInteger, DEFAULT_LIST_LIMIT)
+  .option('--topic <name>', 'the snapshots topic (default: the pipeline\'s, with --topic-prefix)')
+  .option('--json', 'print one JSON document instead of a table')
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { partition: number; from?: number; limit: number; topic?: string; json?: boolean }>(command);
+    const listing = await withCluster(options, (transport, { topics }) =>
+      listSnapshotRecords(transport, { topic: options.topic ?? topics.snapshots, partition: options.partition, limit: options.limit, ...(options.from === undefined ? {} : { from: options.from }) }),
+    );
+    if (options.json === true) write(JSON.stringify(listing));
+    else for (const line of formatListing(listing)) write(line);
+  });
+withConnectionFlags(snapshots.command('skip'))
+  .description('record durably, on the snapshots partition itself, that every later restore (on any node) passes over the publish marker at --offset; refused for a marker that decodes unless --force, and for anything but a marker')
+  .requiredOption('--partition <p>', 'the snapshots partition', offsetArgument)
+  .requiredOption('--offset <offset>', 'the offset of the marker (the restore error and snapshots list name it)', offsetArgument)
+  .option('--reason <text>', 'why, kept in the skip record (at most 500 characters)')
+  .option('--force', 'skip a marker that decodes: its window may then be published again')
+  .option('--topic <name>', 'the snapshots topic (default: the pipeline\'s, with --topic-prefix)')
+  .action(async (_options: unknown, command: Command) => {
+    const options = withGlobals<ConnectionFlags & { partition: number; offset: number; reason?: string; force?: boolean; topic?: string }>(command);
+    await withCluster(options, async (transport, { topics }) => {
+      const topic = options.topic ?? topics.snapshots;
+      const outcome = await skipSnapshotRecord(transport, { topic, partition: options.partition, offset: options.offset, force: options.force === true, now: Date.now(), ...(options.reason === undefined ? {} : { reason: options.reason }) });
+      for (const line of formatSkip(topic, options.partition, outcome)) write(line);
+    });
   });
 
 withConnectionFlags(program.command('status'))

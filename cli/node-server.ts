@@ -38,11 +38,12 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     snapshotBytes.observe({ stage: e.stage }, e.bytes);
     snapshotSeconds.observe({ stage: e.stage }, e.durationMs / 1000);
   });
-  const ignoredSnapshots = new Counter({ name: 'eventide_snapshots_ignored_total', help: 'Snapshots a restore could not use, by stage and kind (incomplete: never committed or chunks missing; corrupt: a bad commit or checksum)', labelNames: ['stage', 'kind'], registers });
+  const ignoredSnapshots = new Counter({ name: 'eventide_snapshots_ignored_total', help: 'Records of the snapshots topic a restore passed over, by stage and kind (incomplete: a snapshot never committed or with chunks missing; corrupt: a bad commit or checksum; marker: a publish marker skipped with eventide snapshots skip)', labelNames: ['stage', 'kind'], registers });
   events.on('partition.restored', (e) => {
     restoreSeconds.observe({ stage: e.stage, from: e.report.from }, e.report.durationMs / 1000);
     if (e.report.ignored.incomplete > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'incomplete' }, e.report.ignored.incomplete);
     if (e.report.ignored.corrupt > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'corrupt' }, e.report.ignored.corrupt);
+    if (e.report.ignored.markers > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'marker' }, e.report.ignored.markers);
   });
   events.on('rebalance', (e) => rebalances.inc({ stage: e.stage }));
   const handOvers = new Counter({ name: 'eventide_partitions_revoked_total', help: 'Partitions handed over cleanly (revoked, final snapshot written), by stage', labelNames: ['stage'], registers });

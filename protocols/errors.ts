@@ -81,6 +81,41 @@ export class RecordTooLargeError extends EventideError {}
 /** A lifecycle message that is not allowed in the current state. A programming error; reported, never ignored. */
 export class IllegalTransitionError extends EventideError {}
 
+/**
+ * A publish marker on a snapshots partition does not decode, so the restore
+ * cannot know which publication it made durable: going on could publish that
+ * window twice (if the marker covered it) or drop events (if it did not).
+ * The partition stays down until an operator has checked what the marker
+ * covered and recorded a skip (`eventide snapshots skip`); every later
+ * restore then passes over that one record. Not retriable: the record is
+ * still there on the next try.
+ */
+export class UndecodableMarkerError extends EventideError {
+  /** The stage whose partition cannot restore. */
+  readonly stage: string;
+  /** The snapshots topic holding the marker. */
+  readonly topic: string;
+  /** The snapshots partition (the stage's input partition). */
+  readonly partition: number;
+  /** The marker's offset on that partition. */
+  readonly offset: number;
+
+  constructor(where: { stage: string; topic: string; partition: number; offset: number; detail: string }, options: { cause?: unknown } = {}) {
+    const { stage, topic, partition, offset, detail } = where;
+    super(
+      `${stage}[${partition}] cannot restore: the publish marker at offset ${offset} of ${topic}[${partition}] does not decode (${detail}), ` +
+        'so which window it published is unknown and going on could publish it twice or never. ' +
+        `Run \`eventide snapshots list --topic ${topic} --partition ${partition} --from ${Math.max(0, offset - 20)}\` to see the records around it, then ` +
+        `\`eventide snapshots skip --topic ${topic} --partition ${partition} --offset ${offset}\` once you have checked what it covered; the partition restores on its next try.`,
+      options,
+    );
+    this.stage = stage;
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+  }
+}
+
 /** Invalid configuration or arguments. Recover: fix the flag, variable or file named in the message. */
 export class ConfigError extends EventideError {}
 
@@ -99,3 +134,5 @@ export const isRetriable = (error: unknown): boolean => isEventideError(error) &
 export const isFenced = (error: unknown): error is ProducerFencedError => error instanceof ProducerFencedError;
 /** Whether a record could not be decoded; its `reason` goes into the dead letter. */
 export const isDecodeError = (error: unknown): error is DecodeError => error instanceof DecodeError;
+/** Whether a restore stopped at a publish marker that does not decode (see `UndecodableMarkerError`). */
+export const isUndecodableMarker = (error: unknown): error is UndecodableMarkerError => error instanceof UndecodableMarkerError;

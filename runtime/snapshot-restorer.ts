@@ -3,7 +3,12 @@
  * its end (read_committed, a static read outside any group) and finds what a
  * new owner needs: the newest complete snapshot and the publish markers that
  * tell which publications are durable.
+ *
+ * A publish marker that does not decode, and that no skip record names,
+ * stops the restore with `UndecodableMarkerError` (naming its offset and
+ * the command that gets past it): which window it published is unknown.
  */
+import { UndecodableMarkerError } from '../protocols/errors.ts';
 import type { PartitionReader } from '../protocols/transport.ts';
 import { SnapshotLogReader, type PublishMarker, type RestoredSnapshot } from '../protocols/snapshot/index.ts';
 
@@ -15,7 +20,8 @@ export interface RestorePoint {
   readonly markersByKey: ReadonlyMap<string, PublishMarker>;
   readonly recordsRead: number;
   readonly bytesRead: number;
-  readonly ignored: { readonly incomplete: number; readonly corrupt: number };
+  /** What the restore passed over: snapshots never completed or failing their checksum, and markers an operator skipped. */
+  readonly ignored: { readonly incomplete: number; readonly corrupt: number; readonly markers: number };
 }
 
 export async function readRestorePoint(reader: PartitionReader, topic: string, stage: string, partition: number): Promise<RestorePoint> {
@@ -40,7 +46,12 @@ export async function readRestorePoint(reader: PartitionReader, topic: string, s
     }
     from = until;
   }
+  const [undecodable, ...more] = log.undecodableMarkers();
+  if (undecodable !== undefined) {
+    const detail = more.length === 0 ? undecodable.detail : `${undecodable.detail}; ${more.length} more undecodable marker${more.length === 1 ? '' : 's'} after it, at ${more.slice(0, 5).map((m) => m.offset).join(', ')}${more.length > 5 ? '...' : ''}`;
+    throw new UndecodableMarkerError({ stage, topic, partition, offset: undecodable.offset, detail });
+  }
   const snapshot = log.latest();
   for (const marker of log.allMarkers()) markersByKey.set(marker.key, marker);
-  return { snapshot, markersAfter: log.markersAfterLatest(), markersByKey, recordsRead, bytesRead, ignored: log.ignored() };
+  return { snapshot, markersAfter: log.markersAfterLatest(), markersByKey, recordsRead, bytesRead, ignored: { ...log.ignored(), markers: log.skippedMarkers() } };
 }

@@ -2,3 +2,5 @@
 export * from './v1.ts';
 export * from './reader.ts';
 export * from './hosted-state.ts';
+export * from './skip-record.ts';
+export * from './log-listing.ts';

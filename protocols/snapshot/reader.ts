@@ -6,9 +6,16 @@
  * Memory stays bounded by about two snapshots: chunks are held only until
  * their commit (or the next commit of another snapshot, which means they
  * were abandoned), and a verified snapshot replaces the previous one.
+ *
+ * A marker that does not decode is held, not thrown at once: a skip record
+ * written later on the same partition (`eventide snapshots skip`) may name
+ * it, and only the end of the partition tells. The caller asks
+ * `undecodableMarkers()` once it has read everything, and must not restore
+ * while any is left.
  */
 import { DecodeError } from '../errors.ts';
 import type { RecordHeaders } from '../transport.ts';
+import { decodeSnapshotSkip, type SnapshotSkip } from './skip-record.ts';
 import {
   SnapshotHeaders,
   decodePublishMarker,
@@ -42,12 +49,42 @@ export interface CommitVerdict {
   readonly reason?: string;
 }
 
-/** What a `SnapshotLogReader` tells as it reads (the inspector's history). */
+/** A publish marker that does not decode, and that no skip names (yet). */
+export interface UndecodableMarker {
+  readonly offset: number;
+  /** Why it does not decode. */
+  readonly detail: string;
+}
+
+/**
+ * What a skip record did: `applied` (it names a marker of this stage, by
+ * offset and checksum, and that marker is passed over); `no-record` (no
+ * marker of this stage at that offset: retention removed it, or it is
+ * another kind of record, which skips do not apply to); `checksum-differs`
+ * (the record there has other bytes); `corrupt` (the skip itself does not
+ * decode, or names an offset not before its own). Only `applied` changes
+ * what a restore does.
+ */
+export interface SkipVerdict {
+  /** Offset of the skip record. */
+  readonly offset: number;
+  /** What it says, when it decoded. */
+  readonly skip: SnapshotSkip | null;
+  readonly effect: 'applied' | 'no-record' | 'checksum-differs' | 'corrupt';
+  /** Why it changed nothing. */
+  readonly reason?: string;
+}
+
+/** What a `SnapshotLogReader` tells as it reads (the inspector's history, `eventide snapshots list`). */
 export interface SnapshotLogObserver {
   /** Each commit record, with its verdict. */
   onCommit?(verdict: CommitVerdict): void;
   /** Each publish marker that decoded. */
   onMarker?(offset: number, marker: PublishMarker): void;
+  /** Each publish marker that does not decode (a later skip may still name it). */
+  onUndecodableMarker?(marker: UndecodableMarker): void;
+  /** Each skip record, with what it did. */
+  onSkip?(verdict: SkipVerdict): void;
 }
 
 /** A record of the snapshots partition, as a transport delivers it. */
@@ -58,6 +95,16 @@ export interface SnapshotLogEntry {
   readonly headers: RecordHeaders;
 }
 
+interface MarkerEntry {
+  readonly offset: number;
+  readonly marker: PublishMarker;
+  readonly sha256: string;
+}
+
+interface UndecodableEntry extends UndecodableMarker {
+  readonly sha256: string;
+}
+
 interface VerifiedSnapshot {
   readonly meta: SnapshotMeta;
   readonly payload: Buffer;
@@ -66,13 +113,14 @@ interface VerifiedSnapshot {
 }
 
 /**
- * Feed it the records of one snapshots partition in offset order, then ask
- * for `latest()` and `markersAfterLatest()`.
+ * Feed it the records of one snapshots partition in offset order, then check
+ * `undecodableMarkers()` and ask for `latest()` and `markersAfterLatest()`.
  *
  * @example
  * ```ts
  * const log = new SnapshotLogReader({ stage: 'aggregate' });
  * for (const record of records) log.add(record);
+ * if (log.undecodableMarkers().length > 0) throw ...; // which windows they published is unknown
  * const snapshot = log.latest(); // null: start from the committed offset
  * ```
  */
@@ -81,9 +129,13 @@ export class SnapshotLogReader {
   /** Chunks of snapshots whose commit has not been read yet, by snapshot id then chunk index. */
   readonly #pending = new Map<string, Map<number, Buffer>>();
   #latest: VerifiedSnapshot | null = null;
-  readonly #markers: { readonly offset: number; readonly marker: PublishMarker }[] = [];
+  /** Markers that decoded, by offset (in offset order: a Map keeps insertion order). */
+  readonly #markers = new Map<number, MarkerEntry>();
+  /** Markers that do not decode and that no skip named, by offset. */
+  readonly #undecodable = new Map<number, UndecodableEntry>();
   #incomplete = 0;
   #corrupt = 0;
+  #skippedMarkers = 0;
 
   readonly #observer: SnapshotLogObserver;
 
@@ -93,10 +145,7 @@ export class SnapshotLogReader {
     this.#observer = options.observer ?? {};
   }
 
-  /**
-   * Adds the next record. Throws `DecodeError('corrupt-marker')` for a marker
-   * that does not decode: skipping it could publish a window twice.
-   */
+  /** Adds the next record (records of other stages, and tombstones, are passed over). */
   add(record: SnapshotLogEntry): void {
     if (record.headers[SnapshotHeaders.stage] !== this.#stage || record.value === null) return;
     switch (record.headers[SnapshotHeaders.kind]) {
@@ -108,6 +157,9 @@ export class SnapshotLogReader {
         break;
       case 'marker':
         this.#addMarker(record.offset, record.value);
+        break;
+      case 'skip':
+        this.#addSkip(record.offset, record.value);
         break;
       default:
         break;
@@ -132,12 +184,26 @@ export class SnapshotLogReader {
   /** Markers written after the latest snapshot's commit (all of them without a snapshot), in offset order. */
   markersAfterLatest(): PublishMarker[] {
     const after = this.#latest?.offset ?? -1;
-    return this.#markers.filter((entry) => entry.offset > after).map((entry) => entry.marker);
+    return [...this.#markers.values()].filter((entry) => entry.offset > after).map((entry) => entry.marker);
   }
 
   /** Every marker read, in offset order (a publication requested before a snapshot may be marked before it). */
   allMarkers(): PublishMarker[] {
-    return this.#markers.map((entry) => entry.marker);
+    return [...this.#markers.values()].map((entry) => entry.marker);
+  }
+
+  /**
+   * Markers that do not decode and that no skip record names, in offset
+   * order. A restore must not go on while any is left: which publication
+   * each made durable is unknown.
+   */
+  undecodableMarkers(): UndecodableMarker[] {
+    return [...this.#undecodable.values()].map(({ offset, detail }) => ({ offset, detail }));
+  }
+
+  /** Markers passed over because a skip record named them (undecodable ones, or decodable ones skipped by force). */
+  skippedMarkers(): number {
+    return this.#skippedMarkers;
   }
 
   /** Snapshots skipped: `incomplete` (no commit, or chunks missing) and `corrupt` (bad commit or checksum). */
@@ -195,13 +261,43 @@ export class SnapshotLogReader {
   }
 
   #addMarker(offset: number, value: Buffer): void {
+    let marker: PublishMarker;
     try {
-      const marker = decodePublishMarker(value);
-      this.#markers.push({ offset, marker });
-      this.#observer.onMarker?.(offset, marker);
+      marker = decodePublishMarker(value);
     } catch (cause) {
-      const detail = cause instanceof Error ? cause.message : String(cause);
-      throw new DecodeError('corrupt-marker', `publish marker at offset ${offset} does not decode: ${detail}`, { cause });
+      const entry = { offset, detail: cause instanceof Error ? cause.message : String(cause), sha256: payloadChecksum(value) };
+      this.#undecodable.set(offset, entry);
+      this.#observer.onUndecodableMarker?.({ offset, detail: entry.detail });
+      return;
     }
+    this.#markers.set(offset, { offset, marker, sha256: payloadChecksum(value) });
+    this.#observer.onMarker?.(offset, marker);
+  }
+
+  #addSkip(offset: number, value: Buffer): void {
+    let skip: SnapshotSkip;
+    try {
+      skip = decodeSnapshotSkip(value);
+    } catch (error) {
+      this.#observer.onSkip?.({ offset, skip: null, effect: 'corrupt', reason: `the skip record does not decode: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    }
+    if (skip.offset >= offset) {
+      this.#observer.onSkip?.({ offset, skip, effect: 'corrupt', reason: `it names offset ${skip.offset}, not one before its own` });
+      return;
+    }
+    const target = this.#undecodable.get(skip.offset) ?? this.#markers.get(skip.offset);
+    if (target === undefined) {
+      this.#observer.onSkip?.({ offset, skip, effect: 'no-record', reason: `no publish marker of stage ${this.#stage} at offset ${skip.offset} (gone with retention, or not a marker)` });
+      return;
+    }
+    if (target.sha256 !== skip.sha256) {
+      this.#observer.onSkip?.({ offset, skip, effect: 'checksum-differs', reason: `the record at offset ${skip.offset} is not the one the skip was written for (its sha256 differs)` });
+      return;
+    }
+    this.#undecodable.delete(skip.offset);
+    this.#markers.delete(skip.offset);
+    this.#skippedMarkers++;
+    this.#observer.onSkip?.({ offset, skip, effect: 'applied' });
   }
 }

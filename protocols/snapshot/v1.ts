@@ -1,6 +1,6 @@
 /**
  * Records on the `snapshots` topic, version 1. Partition p of the topic holds
- * only the state of partition p of the stage's input. Three kinds of record,
+ * only the state of partition p of the stage's input. Four kinds of record,
  * told apart by the `eventide-kind` header:
  *
  * - `chunk`: raw bytes of a snapshot's payload (the state serialised with
@@ -8,7 +8,10 @@
  * - `commit`: JSON with the snapshot's meta, chunk count, byte count and
  *   sha256 of the payload. Written after the chunks: a snapshot without its
  *   commit is incomplete and ignored;
- * - `marker`: JSON saying a publication is durable (see `PublishMarker`).
+ * - `marker`: JSON saying a publication is durable (see `PublishMarker`);
+ * - `skip`: JSON written by an operator (`eventide snapshots skip`) naming
+ *   one earlier record of the partition that every restore passes over (see
+ *   ./skip-record.ts).
  *
  * Every record carries the `eventide-stage` header, so one topic can serve
  * several stages. `SnapshotLogReader` (./reader.ts) reads them back.
@@ -25,7 +28,7 @@ import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 /** Header names of snapshot log records. */
 export const SnapshotHeaders = {
-  /** `chunk`, `commit` or `marker`. */
+  /** `chunk`, `commit`, `marker` or `skip`. */
   kind: 'eventide-kind',
   /** The stage that wrote the record. */
   stage: 'eventide-stage',
@@ -36,7 +39,7 @@ export const SnapshotHeaders = {
 } as const;
 
 /** The kinds of record on the snapshots topic. */
-export type SnapshotRecordKind = 'chunk' | 'commit' | 'marker';
+export type SnapshotRecordKind = 'chunk' | 'commit' | 'marker' | 'skip';
 
 /** A record to write to the stage's snapshots partition. */
 export interface SnapshotLogRecord {
@@ -117,7 +120,7 @@ export function encodeSnapshot(meta: SnapshotMeta, state: unknown, maxChunkBytes
     records.push({
       key: id,
       value: payload.subarray(start, start + maxChunkBytes),
-      headers: { ...headers('chunk', meta.stage), [SnapshotHeaders.snapshotId]: id, [SnapshotHeaders.chunk]: String(index) },
+      headers: { ...snapshotRecordHeaders('chunk', meta.stage), [SnapshotHeaders.snapshotId]: id, [SnapshotHeaders.chunk]: String(index) },
     });
   }
   const { stage, partition, seq, nextOffset, nodeId, generation, takenAt } = meta;
@@ -137,7 +140,7 @@ export function encodeSnapshot(meta: SnapshotMeta, state: unknown, maxChunkBytes
   records.push({
     key: id,
     value: Buffer.from(stringify(commit), 'utf8'),
-    headers: { ...headers('commit', stage), [SnapshotHeaders.snapshotId]: id },
+    headers: { ...snapshotRecordHeaders('commit', stage), [SnapshotHeaders.snapshotId]: id },
   });
   return records;
 }
@@ -172,7 +175,7 @@ export function encodePublishMarker(marker: PublishMarker): SnapshotLogRecord {
   return {
     key: `${stage}/${partition}/marker/${key}`,
     value: Buffer.from(stringify({ v: 1, stage, partition, key, nextOffset, publishedAt }), 'utf8'),
-    headers: headers('marker', stage),
+    headers: snapshotRecordHeaders('marker', stage),
   };
 }
 
@@ -189,6 +192,7 @@ export function decodePublishMarker(bytes: Buffer): PublishMarker {
   };
 }
 
-function headers(kind: SnapshotRecordKind, stage: string): Record<string, string> {
+/** The headers every record of the snapshots topic carries: its kind and the stage that reads it. */
+export function snapshotRecordHeaders(kind: SnapshotRecordKind, stage: string): Record<string, string> {
   return { [SnapshotHeaders.kind]: kind, [SnapshotHeaders.stage]: stage };
 }

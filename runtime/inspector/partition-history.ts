@@ -64,11 +64,7 @@ export async function readHistoricSnapshot(source: HistorySource, seq: number, m
   const log = new SnapshotLogReader({ stage: source.stage });
   for await (const chunk of source.reader.read({ topic: source.topic, partition: source.partition, offset: scan.startOffset }, entry.offset + 1)) {
     for (const record of chunk) {
-      try {
-        log.add(record);
-      } catch {
-        // A marker that does not decode is listed among the history's problems.
-      }
+      log.add(record);
     }
   }
   const restored = log.latest();
@@ -105,6 +101,14 @@ async function scanHistory(source: HistorySource): Promise<Scan> {
           nodeId: commit.nodeId, generation: commit.generation, markersAfter: 0,
         });
       },
+      onUndecodableMarker: ({ offset, detail }) => {
+        problems.push({ offset, error: `publish marker at offset ${offset} does not decode (a restore stops here until it is skipped): ${detail}` });
+      },
+      onSkip: ({ offset, skip, effect, reason }) => {
+        const skipped = skip === null ? undefined : problems.find((problem) => problem.offset === skip.offset);
+        if (effect === 'applied' && skipped !== undefined) skipped.error = `${skipped.error}; skipped by the skip record at offset ${offset} (${skip!.by}: ${skip!.reason})`;
+        else if (effect !== 'applied') problems.push({ offset, error: `the skip record at offset ${offset} changes nothing: ${reason ?? effect}` });
+      },
       onMarker: (offset, marker) => {
         const last = snapshots.at(-1);
         markers.push({ offset, key: marker.key, inputOffset: marker.nextOffset, publishedAt: marker.publishedAt, afterSeq: last?.seq ?? null });
@@ -117,7 +121,6 @@ async function scanHistory(source: HistorySource): Promise<Scan> {
       try {
         log.add(record);
       } catch (error) {
-        // A marker that does not decode stops a restore of this partition: it is listed, and the reading goes on.
         problems.push({ offset: record.offset, error: error instanceof Error ? error.message : String(error) });
       }
     }

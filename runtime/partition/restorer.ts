@@ -26,8 +26,19 @@ export interface RestoreReport {
   readonly bytes: number;
   readonly durationMs: number;
   readonly markers: number;
-  /** Snapshots on the snapshots partition a restore could not use: never completed, or failing their checksum. */
-  readonly ignored: { readonly incomplete: number; readonly corrupt: number };
+  /**
+   * Records of the snapshots partition the restore passed over: snapshots
+   * never completed (`incomplete`) or failing their checksum (`corrupt`), and
+   * publish markers an operator skipped (`markers`, `eventide snapshots skip`).
+   */
+  readonly ignored: RestoreIgnored;
+}
+
+/** What a restore passed over, by kind. */
+export interface RestoreIgnored {
+  readonly incomplete: number;
+  readonly corrupt: number;
+  readonly markers: number;
 }
 
 /** Everything a host needs to rebuild a partition. */
@@ -50,8 +61,8 @@ export interface RestoreSeed {
   readonly markersAfter: readonly PublishMarker[];
   /** Every marker of the partition by key, those before the snapshot included. */
   readonly markersByKey: ReadonlyMap<string, PublishMarker>;
-  /** Snapshots passed over: without their commit or chunks, or failing their checksum. */
-  readonly ignored: { readonly incomplete: number; readonly corrupt: number };
+  /** Records passed over: snapshots without their commit or chunks, or failing their checksum; skipped markers. */
+  readonly ignored: RestoreIgnored;
 }
 
 /** Where the restorer reads. */
@@ -74,11 +85,12 @@ export interface RestoreTarget {
 const NO_MARKERS: ReadonlyMap<string, PublishMarker> = new Map();
 
 /**
- * Finds where the partition resumes. Throws `DecodeError` for a marker or a
- * verified snapshot that does not decode (going on could publish twice).
+ * Finds where the partition resumes. Throws `UndecodableMarkerError` for a
+ * marker that does not decode and that no skip names, and `DecodeError` for
+ * a verified snapshot that does not decode (going on could publish twice).
  */
 export async function restorePartition(sources: RestoreSources, target: RestoreTarget): Promise<RestoreSeed> {
-  if (target.snapshotsTopic === undefined) return startFresh(sources, target, NO_MARKERS, [], { incomplete: 0, corrupt: 0 });
+  if (target.snapshotsTopic === undefined) return startFresh(sources, target, NO_MARKERS, [], { incomplete: 0, corrupt: 0, markers: 0 });
   const point = await readRestorePoint(sources.reader as PartitionReader, target.snapshotsTopic, target.stage, target.partition);
   if (point.snapshot === null) return startFresh(sources, target, point.markersByKey, point.markersAfter, point.ignored);
   return {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import fc from 'fast-check';
-import { DecodeError } from '../../../protocols/errors.ts';
 import {
   SnapshotLogReader,
   decodePublishMarker,
@@ -154,13 +153,15 @@ test('ignores the records of other stages', (t) => {
   t.is(readLog(records, 'sessions').latest()?.meta.seq, 7);
 });
 
-test('throws corrupt-marker for a marker that does not decode, rather than risk publishing twice', (t) => {
-  const reader = new SnapshotLogReader({ stage: 'aggregate' });
-  const error = t.throws(() => reader.add({ offset: 12, key: 'm', value: Buffer.from('{"v":1,"stage":"aggregate"}'), headers: { 'eventide-kind': 'marker', 'eventide-stage': 'aggregate' } }), {
-    instanceOf: DecodeError,
-  });
-  t.is(error?.reason, 'corrupt-marker');
-  t.regex(error?.message ?? '', /^publish marker at offset 12 does not decode: publish marker: field "partition" is missing/);
+test('holds a marker that does not decode, with why, rather than risk publishing twice; the reading goes on', (t) => {
+  const undecodable: { offset: number; detail: string }[] = [];
+  const reader = new SnapshotLogReader({ stage: 'aggregate', observer: { onUndecodableMarker: (marker) => undecodable.push(marker) } });
+  reader.add({ offset: 12, key: 'm', value: Buffer.from('{"v":1,"stage":"aggregate"}'), headers: { 'eventide-kind': 'marker', 'eventide-stage': 'aggregate' } });
+  reader.add({ offset: 13, ...encodePublishMarker(marker('w1', 10)) });
+  t.deepEqual(reader.undecodableMarkers(), [{ offset: 12, detail: 'publish marker: field "partition" is missing' }]);
+  t.deepEqual(undecodable, reader.undecodableMarkers());
+  t.deepEqual(reader.allMarkers(), [marker('w1', 10)]);
+  t.is(reader.skippedMarkers(), 0);
 });
 
 test('refuses a chunk size below one byte and a state that is not JSON', (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { DecodeError } from '../../../protocols/errors.ts';
-import { encodePublishMarker, encodeSnapshot, type SnapshotLogRecord, type SnapshotMeta } from '../../../protocols/snapshot/index.ts';
+import { UndecodableMarkerError } from '../../../protocols/errors.ts';
+import { encodePublishMarker, encodeSnapshot, encodeSnapshotSkip, payloadChecksum, type SnapshotLogRecord, type SnapshotMeta } from '../../../protocols/snapshot/index.ts';
 import type { Transport } from '../../../protocols/transport.ts';
 import { MemoryLog, memoryTransport } from '../../../runtime/memory/index.ts';
 import { restorePartition, restoreReport, type RestoreSources } from '../../../runtime/partition/restorer.ts';
@@ -43,7 +43,7 @@ test('finds the newest complete snapshot, the markers after it and every marker 
   t.true(seed.bytes > 0);
   t.deepEqual(seed.markersAfter.map((m) => [m.key, m.nextOffset]), [['after-1', 210], ['after-2', 230]]);
   t.deepEqual([...seed.markersByKey.keys()], ['before', 'after-1', 'after-2']);
-  t.deepEqual(seed.ignored, { incomplete: 0, corrupt: 0 });
+  t.deepEqual(seed.ignored, { incomplete: 0, corrupt: 0, markers: 0 });
 });
 
 test('a snapshot without its commit is incomplete and one with a bad checksum corrupt: both counted, the one before restored', async (t) => {
@@ -57,7 +57,7 @@ test('a snapshot without its commit is incomplete and one with a bad checksum co
   await write(snapshot(4, 400).slice(0, -1));
   const seed = await restorePartition(sources, target);
   t.like(seed, { from: 'snapshot', seq: 1, nextOffset: 100 });
-  t.deepEqual(seed.ignored, { incomplete: 2, corrupt: 1 });
+  t.deepEqual(seed.ignored, { incomplete: 2, corrupt: 1, markers: 0 });
 });
 
 test('a snapshot written in an aborted transaction is never restored (read_committed)', async (t) => {
@@ -107,18 +107,61 @@ test('a stateless stage reads no snapshots: committed offset or earliest', async
   t.is(seed.markersByKey.size, 0);
 });
 
-test('a marker that does not decode stops the restore: skipping it could publish twice', async (t) => {
+const GARBAGE = Buffer.from('{not json');
+const garbageMarker = (): SnapshotLogRecord => ({ ...marker('x', 1), value: GARBAGE });
+const skipOf = (offset: number, value: Buffer, skippedKind = 'marker'): SnapshotLogRecord =>
+  encodeSnapshotSkip({ stage: 'agg', partition: PARTITION, offset, sha256: payloadChecksum(value), skippedKind, reason: 'checked: no result was published with it', by: 'ops@test', at: 1_700_000_100_000 });
+
+test('a marker that does not decode stops the restore with an UndecodableMarkerError naming its offset and how to get past it', async (t) => {
   const { sources, write } = await cluster();
-  await write([...snapshot(1, 100), { ...marker('x', 1), value: Buffer.from('{not json') }]);
-  const error = await t.throwsAsync(() => restorePartition(sources, target), { instanceOf: DecodeError });
-  t.is(error.reason, 'corrupt-marker');
+  const at = snapshot(1, 100).length;
+  await write([...snapshot(1, 100), garbageMarker(), marker('after', 120)]);
+  const error = await t.throwsAsync(() => restorePartition(sources, target), { instanceOf: UndecodableMarkerError });
+  t.like(error, { stage: 'agg', topic: 'snaps', partition: PARTITION, offset: at, retriable: false });
+  t.regex(error.message, new RegExp(`^agg\\[1\\] cannot restore: the publish marker at offset ${at} of snaps\\[1\\] does not decode \\(publish marker: the record is not valid JSON`));
+  t.true(error.message.includes(`\`eventide snapshots skip --topic snaps --partition 1 --offset ${at}\` once you have checked what it covered`), error.message);
+});
+
+test('after a skip record naming the undecodable marker the restore goes on, and its report counts the skipped marker', async (t) => {
+  const { sources, write } = await cluster();
+  await write([...snapshot(1, 100), garbageMarker(), marker('after', 120)]);
+  await write([skipOf(snapshot(1, 100).length, GARBAGE)]);
+  const seed = await restorePartition(sources, target);
+  t.like(seed, { from: 'snapshot', seq: 1, nextOffset: 100 });
+  t.deepEqual(seed.markersAfter.map((m) => m.key), ['after']);
+  t.deepEqual(seed.ignored, { incomplete: 0, corrupt: 0, markers: 1 });
+  t.like(restoreReport(seed, 0, 1).ignored, { markers: 1 });
+});
+
+test('a skip takes effect only for the offset and the bytes it names', async (t) => {
+  const { sources, write } = await cluster();
+  const first = snapshot(1, 100).length;
+  await write([...snapshot(1, 100), garbageMarker(), garbageMarker()]); // markers at first and first + 1
+  await write([skipOf(first, GARBAGE)]);
+  const error = await t.throwsAsync(() => restorePartition(sources, target), { instanceOf: UndecodableMarkerError });
+  t.is(error.offset, first + 1, 'the second marker is still there');
+  await write([skipOf(first + 1, Buffer.from('other bytes')), skipOf(0, snapshot(1, 100)[0]!.value, 'chunk')]);
+  t.is((await t.throwsAsync(() => restorePartition(sources, target), { instanceOf: UndecodableMarkerError })).offset, first + 1, 'a skip with another checksum, or of a chunk, changes nothing');
+  await write([skipOf(first + 1, GARBAGE)]);
+  t.like(await restorePartition(sources, target), { seq: 1, ignored: { incomplete: 0, corrupt: 0, markers: 2 } });
+});
+
+test('a decodable marker skipped (by force) no longer makes its publication durable', async (t) => {
+  const { sources, write } = await cluster();
+  const published = marker('q/60000', 150);
+  await write([...snapshot(1, 100), published, marker('q/120000', 160)]);
+  await write([skipOf(snapshot(1, 100).length, published.value)]);
+  const seed = await restorePartition(sources, target);
+  t.deepEqual(seed.markersAfter.map((m) => m.key), ['q/120000']);
+  t.deepEqual([...seed.markersByKey.keys()], ['q/120000']);
+  t.is(seed.ignored.markers, 1);
 });
 
 test('the report says where the partition resumed, how old the snapshot was and how many markers followed it', async (t) => {
   const { sources, write } = await cluster();
   await write([...snapshot(2, 200), marker('a', 210)]);
   const seed = await restorePartition(sources, target);
-  t.deepEqual(restoreReport(seed, meta(2, 200).takenAt + 1500, 12), { from: 'snapshot', seq: 2, offset: 200, ageMs: 1500, bytes: seed.bytes, durationMs: 12, markers: 1, ignored: { incomplete: 0, corrupt: 0 } });
+  t.deepEqual(restoreReport(seed, meta(2, 200).takenAt + 1500, 12), { from: 'snapshot', seq: 2, offset: 200, ageMs: 1500, bytes: seed.bytes, durationMs: 12, markers: 1, ignored: { incomplete: 0, corrupt: 0, markers: 0 } });
   const { sources: empty } = await cluster();
-  t.deepEqual(restoreReport(await restorePartition(empty, target), 0, 3), { from: 'earliest', seq: null, offset: 0, ageMs: null, bytes: 0, durationMs: 3, markers: 0, ignored: { incomplete: 0, corrupt: 0 } });
+  t.deepEqual(restoreReport(await restorePartition(empty, target), 0, 3), { from: 'earliest', seq: null, offset: 0, ageMs: null, bytes: 0, durationMs: 3, markers: 0, ignored: { incomplete: 0, corrupt: 0, markers: 0 } });
 });
