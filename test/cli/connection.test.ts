@@ -12,7 +12,7 @@ import { Command } from 'commander';
 import kafkajs from 'kafkajs';
 import { explainConnectionFailure, resolveConnection, withConnectionFlags, type Connection } from '../../cli/connection.ts';
 import { ConfigError } from '../../protocols/errors.ts';
-import { toEventideError } from '../../runtime/kafka/kafka-errors.ts';
+import { SaslAuthenticationError, TlsHandshakeError, toEventideError } from '../../runtime/kafka/kafka-errors.ts';
 
 const SECRET = 'pw-7f3a9c1e5b';
 const dir = mkdtempSync(join(tmpdir(), 'eventide-connection-'));
@@ -106,6 +106,8 @@ test('a refused SASL login is worded with the user, the mechanism and the broker
   // kafkajs's typings omit the constructor's message, which its SASL authenticators always pass.
   const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
   const refused = toEventideError(new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials'), 'describeTopics');
+  t.true(refused instanceof SaslAuthenticationError);
+  t.false(refused.retriable, 'the same credentials cannot succeed later');
   const explained = explainConnectionFailure(refused, secured) as Error;
   t.true(explained instanceof ConfigError);
   t.is(explained.message, 'SASL authentication failed for user alice (scram-sha-512) at kafka-1:9093: check the username and password. The broker said: SASL SCRAM SHA512 authentication failed: invalid credentials');
@@ -115,6 +117,8 @@ test('a refused SASL login is worded with the user, the mechanism and the broker
 test('an untrusted broker certificate is worded with the CA that was trusted and how to give another', (t) => {
   const connectionError = new kafkajs.KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain', { broker: 'kafka-1:9093', code: 'SELF_SIGNED_CERT_IN_CHAIN' });
   const failed = toEventideError(new kafkajs.KafkaJSNumberOfRetriesExceeded(connectionError, { retryCount: 5, retryTime: 3000 }), 'describeTopics');
+  t.true(failed instanceof TlsHandshakeError, 'kafkajs calls it a connection error; it is a handshake that cannot succeed');
+  t.false(failed.retriable);
   const explained = explainConnectionFailure(failed, secured) as Error;
   t.is(
     explained.message,
