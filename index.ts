@@ -82,6 +82,7 @@ export { silentLogger, type Logger } from './runtime/logger.ts';
 // Transports.
 export type * from './protocols/transport.ts';
 export { MemoryLog, memoryTransport, type HandOver, type MemoryLogOptions, type MemoryTransport, type MemoryTransportOptions } from './runtime/memory/index.ts';
+export { SaslAuthenticationError, TlsHandshakeError } from './runtime/kafka/index.ts';
 export { kafkaTransport, type KafkaGroupTimings, type KafkaLogLevel, type KafkaLogSink, type KafkaTransportConfig } from './runtime/kafka/index.ts';
 
 // Dead letters as written to the dead-letter topic, and Kafka's default partitioner.

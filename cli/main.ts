@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../pipeline/stages.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type LogLevel } from './logging.ts';
-import { connect, resolveConnection, withConnectionFlags, type Connection, type ConnectionFlags } from './connection.ts';
+import { connect, explainingConnectionFailures, resolveConnection, withConnectionFlags, type Connection, type ConnectionFlags } from './connection.ts';
 import { checkTopics, createTopics, deleteTopics } from './topics.ts';
 import { addQuery, cancelQuery, listQueries, parseDuration, renewQuery } from './queries.ts';
 import { clusterStatus, printResults } from './observe.ts';
@@ -89,7 +89,7 @@ async function withCluster<T>(flags: ConnectionFlags, run: (transport: ReturnTyp
   const connection = resolveConnection(flags);
   const transport = connect(connection, 'eventide-cli');
   try {
-    return await run(transport, connection);
+    return await explainingConnectionFailures(connection, () => run(transport, connection));
   } finally {
     await transport.close();
   }
@@ -109,8 +109,9 @@ withConnectionFlags(program.command('node'))
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
   .action(async (_options: unknown, command: Command) => {
     const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; inspectToken?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; maxEventFuture: string; maxEventAge: string; logLevel: LogLevel }>(command);
-    await runNodeCommand({
-      connection: resolveConnection(options),
+    const connection = resolveConnection(options);
+    await explainingConnectionFailures(connection, () => runNodeCommand({
+      connection,
       roles: options.roles,
       nodeId: options.nodeId,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
@@ -121,7 +122,7 @@ withConnectionFlags(program.command('node'))
       eventTime: { maxFutureMs: parseDuration(options.maxEventFuture), maxAgeMs: parseDuration(options.maxEventAge) },
       logger: createLogger(options.logLevel),
       progress: process.stderr,
-    });
+    }));
   });
 
 const topics = program.command('topics').description('create, verify or delete the pipeline\'s topics');
@@ -260,7 +261,7 @@ withConnectionFlags(program.command('results'))
     const options = withGlobals<ConnectionFlags & { follow?: boolean; query?: string }>(command);
     const connection = resolveConnection(options);
     const transport = connect(connection, 'eventide-cli');
-    const stop = await printResults(transport, { follow: options.follow === true, write, topics: connection.topics, ...(options.query ? { queryId: options.query } : {}) });
+    const stop = await explainingConnectionFailures(connection, () => printResults(transport, { follow: options.follow === true, write, topics: connection.topics, ...(options.query ? { queryId: options.query } : {}) }));
     if (!options.follow) {
       await transport.close();
       return;

@@ -4,5 +4,6 @@
  */
 export { kafkaTransport } from './kafka-transport.ts';
 export type { KafkaGroupTimings, KafkaLogLevel, KafkaLogSink, KafkaTransportConfig } from './kafka-config.ts';
+export { SaslAuthenticationError, TlsHandshakeError } from './kafka-errors.ts';
 export { stickyAssigner } from './sticky-assigner.ts';
 export { diffAssignments, type AssignmentChange } from './assignment-diff.ts';

@@ -3,9 +3,67 @@ import { EventideError, ProducerFencedError, RecordTooLargeError, TransportUnava
 /** Protocol errors meaning a newer producer took the transactional id over. */
 const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING']);
 
+/**
+ * The broker refused this client's SASL credentials (kafkajs's
+ * KafkaJSSASLAuthenticationError). Recover: fix the username, password or
+ * mechanism; trying again with the same ones cannot succeed. The message
+ * never holds the password: kafkajs's own text does not carry it.
+ */
+export class SaslAuthenticationError extends EventideError {
+  /** What the client library or the broker said, e.g. `SASL SCRAM SHA512 authentication failed: ...invalid credentials...`. */
+  readonly reason: string;
+
+  constructor(message: string, reason: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/**
+ * The TLS handshake with a broker failed: its certificate is not signed by a
+ * CA this client trusts, is not for the address connected to, has expired, or
+ * the port does not speak TLS. Recover: trust the CA that signed the broker's
+ * certificate (Node TLS option `ca`) or connect to the TLS listener; trying
+ * again cannot succeed.
+ */
+export class TlsHandshakeError extends EventideError {
+  /** Node's code for the failure, e.g. `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
+  readonly code: string;
+  /** Node's words for it, e.g. `self-signed certificate in certificate chain`. */
+  readonly reason: string;
+  /** The broker whose handshake failed, `host:port`, when kafkajs named it. */
+  readonly broker: string | undefined;
+
+  constructor(message: string, failure: { code: string; reason: string; broker: string | undefined }, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.code = failure.code;
+    this.reason = failure.reason;
+    this.broker = failure.broker;
+  }
+}
+
+/** Node's codes for certificates it does not accept (OpenSSL's X509 verify errors) and for TLS spoken to something else. */
+const TLS_FAILURE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const isTlsFailureCode = (code: string): boolean => TLS_FAILURE_CODES.has(code) || code.startsWith('ERR_SSL_');
+
 interface KafkaJsErrorShape {
   readonly name?: string;
   readonly type?: string;
+  readonly code?: unknown;
+  readonly broker?: unknown;
   readonly message?: string;
   readonly retriable?: boolean;
   readonly cause?: unknown;
@@ -45,11 +103,30 @@ export function hasKafkaErrorType(error: unknown, type: string): boolean {
   return false;
 }
 
+/** Whether kafkajs reports that the broker refused the SASL credentials. */
+export function isSaslAuthenticationFailure(error: unknown): boolean {
+  for (const link of chain(error)) if (link.name === 'KafkaJSSASLAuthenticationError') return true;
+  return false;
+}
+
+/** The TLS failure in the chain (Node's code, the broker, its message), if the connection failed in the handshake. */
+function tlsFailure(error: unknown): { code: string; broker: string | undefined; reason: string } | undefined {
+  for (const link of chain(error)) {
+    if (typeof link.code === 'string' && isTlsFailureCode(link.code)) {
+      return { code: link.code, broker: typeof link.broker === 'string' ? link.broker : undefined, reason: (link.message ?? '').replace(/^Connection error: /, '') };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Translates a kafkajs error into eventide's hierarchy so callers branch on
- * classes: fencing becomes `ProducerFencedError`, connection trouble and
- * retriable protocol errors `TransportUnavailableError`; anything else an
- * `EventideError` carrying the original as `cause`.
+ * classes: fencing becomes `ProducerFencedError`, refused SASL credentials
+ * `SaslAuthenticationError`, a failed TLS handshake `TlsHandshakeError`
+ * (neither is retriable, though kafkajs calls the latter a connection
+ * error), connection trouble and retriable protocol errors
+ * `TransportUnavailableError`; anything else an `EventideError` carrying the
+ * original as `cause`.
  */
 export function toEventideError(error: unknown, doing: string): EventideError {
   if (error instanceof EventideError) return error;
@@ -59,6 +136,14 @@ export function toEventideError(error: unknown, doing: string): EventideError {
   }
   if (hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE') || hasKafkaErrorType(error, 'RECORD_LIST_TOO_LARGE')) {
     return new RecordTooLargeError(`${doing}: ${message}`, { cause: error });
+  }
+  if (isSaslAuthenticationFailure(error)) {
+    const refusal = [...chain(error)].find((link) => link.name === 'KafkaJSSASLAuthenticationError')?.message ?? message;
+    return new SaslAuthenticationError(`${doing}: SASL authentication failed (${refusal})`, refusal, { cause: error });
+  }
+  const tls = tlsFailure(error);
+  if (tls !== undefined) {
+    return new TlsHandshakeError(`${doing}: TLS handshake with ${tls.broker ?? 'the broker'} failed: ${tls.reason} (${tls.code})`, tls, { cause: error });
   }
   const retriable = [...chain(error)].some(
     (link) => link.retriable === true || /Connection|ECONNREFUSED|ETIMEDOUT|BrokerNotFound|NumberOfRetriesExceeded/.test(link.name ?? ''),

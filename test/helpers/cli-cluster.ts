@@ -175,16 +175,19 @@ export class CliCluster {
   readonly group: string;
   readonly nodes: CliNode[] = [];
   readonly logDir: string;
+  /** Variables every process of this cluster gets besides the brokers and the group (credentials, a config file). */
+  readonly #extraEnv: NodeJS.ProcessEnv;
 
-  constructor(brokers: readonly string[], group: string) {
+  constructor(brokers: readonly string[], group: string, env: NodeJS.ProcessEnv = {}) {
     this.brokers = brokers;
     this.group = group;
+    this.#extraEnv = env;
     this.logDir = join(tmpdir(), `eventide-cli-cluster-${group}`);
     mkdirSync(this.logDir, { recursive: true });
   }
 
   get #env(): NodeJS.ProcessEnv {
-    return { ...process.env, EVENTIDE_BROKERS: this.brokers.join(','), EVENTIDE_GROUP: this.group, NO_COLOR: '1' };
+    return { ...process.env, ...this.#extraEnv, EVENTIDE_BROKERS: this.brokers.join(','), EVENTIDE_GROUP: this.group, NO_COLOR: '1' };
   }
 
   /** Starts `eventide node` and waits until it joined (its tables read, its groups joined). */

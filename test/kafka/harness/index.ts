@@ -22,17 +22,20 @@ import { containerRuntimeHinted, startContainerCluster } from './container-clust
 import { defaultKafkaVersion, startLocalJvmCluster } from './local-jvm-cluster.ts';
 import type { KafkaTestCluster, StartKafkaOptions } from './types.ts';
 
-export type { KafkaTestCluster, StartKafkaOptions } from './types.ts';
+export type { ClusterSecurityOptions, KafkaTestCluster, ScramUser, SecuredListeners, StartKafkaOptions } from './types.ts';
 export { defaultKafkaVersion } from './local-jvm-cluster.ts';
 
 /** Finds or starts a Kafka cluster for a test file; see the module comment. */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaTestCluster> {
   const count = options.brokers ?? 1;
+  const { security } = options;
   const external = process.env.KAFKA_BROKERS?.trim();
+  if (external && security !== undefined) throw new Error('kafka: this test needs secured listeners the harness configures itself; unset KAFKA_BROKERS to let it start a local broker');
   if (external) return externalCluster(external.split(',').map((b) => b.trim()).filter(Boolean));
 
   const failures: string[] = [];
-  if (containerRuntimeHinted() && process.env.EVENTIDE_KAFKA_NO_CONTAINERS === undefined) {
+  // Only the local JVM broker is given secured listeners, so a test that asks for them skips containers.
+  if (security === undefined && containerRuntimeHinted() && process.env.EVENTIDE_KAFKA_NO_CONTAINERS === undefined) {
     try {
       const cluster = await startContainerCluster(count);
       if (cluster !== undefined) return cluster;
@@ -43,7 +46,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   }
   const version = options.version ?? defaultKafkaVersion();
   try {
-    return await startLocalJvmCluster(version, count);
+    return await startLocalJvmCluster(version, count, security === undefined ? {} : { security });
   } catch (error) {
     failures.push((error as Error).message);
   }

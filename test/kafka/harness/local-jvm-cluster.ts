@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serverProperties, type NodeAddress } from './broker-config.ts';
+import { serverProperties, type BrokerTls, type NodeAddress } from './broker-config.ts';
 import { freePort } from './free-port.ts';
 import { createClusterDir, destroyClusterDir } from './process-registry.ts';
-import type { KafkaTestCluster } from './types.ts';
+import { createBrokerKeystore, createCertificateAuthority } from './test-certificates.ts';
+import type { ClusterSecurityOptions, KafkaTestCluster, ScramUser, SecuredListeners } from './types.ts';
 import { waitForCluster } from './wait-for-cluster.ts';
 
 const scripts = resolve(dirname(fileURLToPath(import.meta.url)), '../../../scripts/kafka');
@@ -43,27 +44,54 @@ function javaBinary(): string {
 
 interface LocalNode extends NodeAddress {
   readonly dir: string;
+  readonly tls?: BrokerTls;
   process?: ChildProcess;
   exit?: string;
 }
 
+/** Options of {@link startLocalJvmCluster}. */
+export interface LocalJvmClusterOptions {
+  /** Secured listeners besides PLAINTEXT. @default none */
+  readonly security?: ClusterSecurityOptions;
+}
+
 /**
  * Starts `count` KRaft nodes (combined broker+controller) as JVM processes on
- * 127.0.0.1 and waits until every broker is registered.
+ * 127.0.0.1 and waits until every broker is registered. With `security`,
+ * each node also listens with SASL_PLAINTEXT (SCRAM users created at format
+ * time) and/or SSL (a CA and certificates generated into the cluster's
+ * folder); PLAINTEXT stays for inter-broker and controller traffic.
+ *
+ * @example
+ * ```ts
+ * const kafka = await startLocalJvmCluster('4.4.0', 1, { security: { scram: { users: [{ username: 'alice', password }] }, tls: true } });
+ * kafka.secured?.sasl?.brokers; // ['127.0.0.1:41234']
+ * kafka.secured?.tls?.caFile;   // the CA a client trusts
+ * ```
  */
-export async function startLocalJvmCluster(version: string, count: 1 | 3): Promise<KafkaTestCluster> {
+export async function startLocalJvmCluster(version: string, count: 1 | 3, options: LocalJvmClusterOptions = {}): Promise<KafkaTestCluster> {
+  const { security } = options;
   const libs = resolveKafkaLibs(version);
   const root = createClusterDir();
+  const ca = security?.tls === true ? createCertificateAuthority(join(root, 'tls'), 'eventide-test-ca') : undefined;
   const nodes: LocalNode[] = [];
   for (let i = 0; i < count; i++) {
-    nodes.push({ nodeId: i + 1, brokerPort: await freePort(), controllerPort: await freePort(), dir: join(root, `node-${i + 1}`) });
+    const dir = join(root, `node-${i + 1}`);
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    nodes.push({
+      nodeId: i + 1,
+      brokerPort: await freePort(),
+      controllerPort: await freePort(),
+      ...(security?.scram === undefined ? {} : { saslPort: await freePort() }),
+      ...(ca === undefined ? {} : { tlsPort: await freePort(), tls: createBrokerKeystore(dir, ca, `broker-${i + 1}`) }),
+      dir,
+    });
   }
   const clusterId = randomBytes(16).toString('base64url');
   for (const node of nodes) {
-    mkdirSync(join(node.dir, 'data'), { recursive: true });
-    writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes, join(node.dir, 'data')));
+    writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes, join(node.dir, 'data'), node.tls));
   }
-  await Promise.all(nodes.map((node) => formatStorage(libs, clusterId, node)));
+  await Promise.all(nodes.map((node) => formatStorage(libs, clusterId, node, security?.scram?.users ?? [])));
   const brokers = nodes.map((n) => `127.0.0.1:${n.brokerPort}`);
   const started = Date.now();
   try {
@@ -75,11 +103,17 @@ export async function startLocalJvmCluster(version: string, count: 1 | 3): Promi
     throw new Error(`kafka: local JVM ${version} did not start (logs were in ${logs}): ${(error as Error).message}`);
   }
   const kind = `local JVM ${version}`;
-  console.log(`kafka: ${kind} at ${brokers.join(',')} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const secured: SecuredListeners = {
+    ...(security?.scram === undefined ? {} : { sasl: { brokers: nodes.map((n) => `127.0.0.1:${n.saslPort}`) } }),
+    ...(ca === undefined ? {} : { tls: { brokers: nodes.map((n) => `127.0.0.1:${n.tlsPort}`), ca: ca.certificate, caFile: ca.certificateFile } }),
+  };
+  const also = [secured.sasl && `SASL_PLAINTEXT (SCRAM) at ${secured.sasl.brokers.join(',')}`, secured.tls && `SSL at ${secured.tls.brokers.join(',')}`].filter(Boolean);
+  console.log(`kafka: ${kind} at ${brokers.join(',')}${also.length === 0 ? '' : `, ${also.join(', ')}`} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
   return {
     brokers,
     kind,
+    ...(security === undefined ? {} : { secured }),
     async stop() {
       for (const node of nodes) node.process?.removeAllListeners('exit');
       destroyClusterDir(root);
@@ -97,11 +131,22 @@ export async function startLocalJvmCluster(version: string, count: 1 | 3): Promi
   };
 }
 
-/** `kafka-storage format`: writes the cluster id and the node's metadata into its data folder. */
+/**
+ * `kafka-storage format`: writes the cluster id and the node's metadata into
+ * its data folder, with SCRAM-SHA-256 and -512 credentials for each user
+ * (KRaft keeps them in the metadata log, so they exist before the first
+ * client connects).
+ */
 // A base64url cluster id starts with '-' once in 64: as a separate argument the tool's parser would
 // take it for an option ("--cluster-id: expected one argument"), so it is joined to its flag.
-function formatStorage(libs: string, clusterId: string, node: LocalNode): Promise<void> {
-  const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(node.dir, 'server.properties')];
+function formatStorage(libs: string, clusterId: string, node: LocalNode, scramUsers: readonly ScramUser[]): Promise<void> {
+  const scram = scramUsers.flatMap((user) => {
+    if (!/^[\w.-]+$/.test(user.username) || !/^[\w.-]+$/.test(user.password)) {
+      throw new Error(`kafka: SCRAM user '${user.username}': names and passwords of test users are letters, digits, '.', '_' and '-' (the storage tool parses [name=...,password=...])`);
+    }
+    return ['SCRAM-SHA-256', 'SCRAM-SHA-512'].map((mechanism) => `--add-scram=${mechanism}=[name=${user.username},password=${user.password}]`);
+  });
+  const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(node.dir, 'server.properties'), ...scram];
   return new Promise((resolveFormat, reject) => {
     const child = spawn(javaBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

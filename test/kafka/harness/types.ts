@@ -10,6 +10,43 @@ export interface KafkaTestCluster {
   stopBroker(index: number): Promise<void>;
   /** Starts broker `index` again after `stopBroker`, and waits until the cluster sees it. */
   startBroker(index: number): Promise<void>;
+  /** The secured listeners asked for with `security` (PLAINTEXT stays on `brokers`). */
+  readonly secured?: SecuredListeners;
+}
+
+/** A SCRAM user created on the cluster before it starts. */
+export interface ScramUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Listeners beside PLAINTEXT (which keeps carrying inter-broker and
+ * controller traffic, and the tests' own clients).
+ */
+export interface ClusterSecurityOptions {
+  /**
+   * A SASL_PLAINTEXT listener with SCRAM-SHA-256 and SCRAM-SHA-512; each user
+   * gets credentials for both mechanisms, written by `kafka-storage format
+   * --add-scram` so they exist before the broker answers.
+   */
+  readonly scram?: { readonly users: readonly ScramUser[] };
+  /** An SSL listener whose certificate (for 127.0.0.1) is signed by a CA generated for this cluster. */
+  readonly tls?: boolean;
+}
+
+/** Where the secured listeners of a test cluster are, and what a client needs to trust them. */
+export interface SecuredListeners {
+  /** Bootstrap addresses of the SASL_PLAINTEXT (SCRAM) listener. */
+  readonly sasl?: { readonly brokers: string[] };
+  /** Bootstrap addresses of the SSL listener, and the CA that signed its certificates. */
+  readonly tls?: {
+    readonly brokers: string[];
+    /** The CA certificate, PEM: what Node's TLS `ca` option takes. */
+    readonly ca: string;
+    /** The same, as a file (what `eventide --ssl-ca` takes). */
+    readonly caFile: string;
+  };
 }
 
 /** Options of `startKafka`. */
@@ -25,4 +62,10 @@ export interface StartKafkaOptions {
    * @default 1
    */
   readonly brokers?: 1 | 3;
+  /**
+   * Secured listeners besides PLAINTEXT. Only the local JVM broker has them:
+   * asking for them skips Testcontainers and refuses `KAFKA_BROKERS`.
+   * @default none
+   */
+  readonly security?: ClusterSecurityOptions;
 }
