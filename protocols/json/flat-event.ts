@@ -41,7 +41,10 @@ export function parseIsoTimestamp(text: string): number | undefined {
   const match = ISO_8601.exec(text);
   if (match === null) return undefined;
   const [, year, month, day, hour = '0', minute = '0', second = '0', zoneHour = '0', zoneMinute = '0'] = match;
-  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999 (and 1900 has no 29 February, year 0 has).
+  const lastOfMonth = new Date(0);
+  lastOfMonth.setUTCFullYear(Number(year), Number(month), 0);
+  const daysInMonth = lastOfMonth.getUTCDate();
   const valid =
     Number(month) >= 1 &&
     Number(month) <= 12 &&

@@ -10,6 +10,7 @@
  */
 import { DecodeError } from '../errors.ts';
 import type { AttributeValue } from '../event.ts';
+import { shortJson } from './bounded-json.ts';
 
 /** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -40,10 +41,14 @@ export function describeJson(value: unknown): string {
   return type === 'object' || type === 'undefined' ? `an ${type}` : `a ${type}`;
 }
 
-/** Joins a field path: `source` + `partition` → `source.partition`. */
+/** Characters of a field name kept in a path: names come from the input (attribute keys), and a message never embeds a megabyte of it. */
+const MAX_NAME_IN_PATH = 100;
+
+/** Joins a field path: `source` + `partition` → `source.partition`. A name longer than 100 characters is cut and says so. */
 export function fieldPath(path: string, name: string | number): string {
   if (typeof name === 'number') return `${path}[${name}]`;
-  return path === '' ? name : `${path}.${name}`;
+  const shown = name.length > MAX_NAME_IN_PATH ? `${name.slice(0, MAX_NAME_IN_PATH)}… (${name.length} characters)` : name;
+  return path === '' ? shown : `${path}.${shown}`;
 }
 
 /**
@@ -98,7 +103,8 @@ export class Fields {
     if (value !== version) {
       throw new DecodeError(
         'unsupported-version',
-        `${this.#contract}: field "${this.path('v')}" is ${JSON.stringify(value)}, this decoder reads version ${version}`,
+        // shortJson, not JSON.stringify: `v` is input, possibly nested 100,000 deep (a stack overflow) or megabytes long.
+        `${this.#contract}: field "${this.path('v')}" is ${shortJson(value)}, this decoder reads version ${version}`,
       );
     }
   }

@@ -20,10 +20,17 @@ const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 const isWordPart = (c: string): boolean => isWordStart(c) || isDigit(c) || c === '.';
 const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 
+/**
+ * Query text quoted in a message (between `quote`s): at most 60 characters,
+ * then the length, so an error never embeds a megabyte of the query.
+ */
+export function quoteInShort(text: string, quote = "'"): string {
+  return text.length > 60 ? `${quote}${text.slice(0, 60)}…${quote} (${text.length} characters)` : `${quote}${text}${quote}`;
+}
+
 /** How a token is named in "found ..." parts of error messages. */
 export function describeToken(token: Token): string {
-  if (token.kind === 'end') return 'end of query';
-  return token.text.length > 60 ? `'${token.text.slice(0, 60)}…' (${token.text.length} characters)` : `'${token.text}'`;
+  return token.kind === 'end' ? 'end of query' : quoteInShort(token.text);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { QueryValidationError } from '../errors.ts';
 import type { Condition, QueryDefinition } from './ast.ts';
 import { TokenCursor } from './cursor.ts';
+import { quoteInShort } from './lexer.ts';
 import { durationLimits, parseDuration } from './duration.ts';
 import { parseSelectList } from './select-parser.ts';
 import { parseCondition } from './where-parser.ts';
@@ -126,7 +127,7 @@ function parseLimit(cursor: TokenCursor): number {
   if (cursor.acceptKeyword('max')) return queryLimits.maxFacetLimit;
   const token = cursor.expectNumber('a number of facet groups or MAX');
   if (!Number.isInteger(token.value) || token.value < 1 || token.value > queryLimits.maxFacetLimit) {
-    throw cursor.validationError(`LIMIT ${token.text} is invalid; it must be a whole number from 1 to ${queryLimits.maxFacetLimit} (or MAX)`, token.position);
+    throw cursor.validationError(`LIMIT ${quoteInShort(token.text, '')} is invalid; it must be a whole number from 1 to ${queryLimits.maxFacetLimit} (or MAX)`, token.position);
   }
   return token.value;
 }

@@ -1,5 +1,6 @@
 import type { AggregateFunction, SelectItem } from './ast.ts';
 import type { TokenCursor } from './cursor.ts';
+import { quoteInShort } from './lexer.ts';
 
 /** Function names as users may write them (any case) mapped to their canonical spelling. */
 const FUNCTIONS = new Map<string, AggregateFunction>(
@@ -22,7 +23,7 @@ export function parseSelectList(cursor: TokenCursor): SelectItem[] {
     for (const item of parseSelectItem(cursor)) {
       if (labelPositions.has(item.label)) {
         throw cursor.validationError(
-          `Two select items share the label '${item.label}'; results are keyed by label, so give one of them another with AS`,
+          `Two select items share the label ${quoteInShort(item.label)}; results are keyed by label, so give one of them another with AS`,
           position,
         );
       }
@@ -39,7 +40,7 @@ function parseSelectItem(cursor: TokenCursor): SelectItem[] {
   const fn = FUNCTIONS.get(nameToken.text.toLowerCase());
   if (fn === undefined) {
     throw cursor.validationError(
-      `Unknown aggregate function '${nameToken.text}'; supported are ${[...FUNCTIONS.values()].join(', ')}`,
+      `Unknown aggregate function ${quoteInShort(nameToken.text)}; supported are ${[...FUNCTIONS.values()].join(', ')}`,
       nameToken.position,
     );
   }
@@ -55,7 +56,7 @@ function parseSelectItem(cursor: TokenCursor): SelectItem[] {
     do {
       const token = cursor.expectNumber('a percentile between 0 and 100');
       if (!(token.value >= 0 && token.value <= 100)) {
-        throw cursor.validationError(`Percentile ${token.text} is out of range; it must be between 0 and 100`, token.position);
+        throw cursor.validationError(`Percentile ${quoteInShort(token.text, '')} is out of range; it must be between 0 and 100`, token.position);
       }
       percentiles.push(token.value);
     } while (cursor.acceptSymbol(','));

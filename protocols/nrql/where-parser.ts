@@ -40,7 +40,8 @@ function junction(kind: 'and' | 'or', operands: Condition[]): Condition {
   if (operands.length === 1) return operands[0];
   const flat: Condition[] = [];
   for (const operand of operands) {
-    if (operand.kind === kind) flat.push(...operand.operands);
+    // One by one: spreading 200,000 operands into push() overflows the stack.
+    if (operand.kind === kind) for (const inner of operand.operands) flat.push(inner);
     else flat.push(operand);
   }
   return { kind, operands: flat };

@@ -13,6 +13,7 @@
  */
 import { DecodeError, QueryValidationError } from '../errors.ts';
 import { Fields, parseJsonObject } from '../json/json-fields.ts';
+import { shortJson } from '../json/bounded-json.ts';
 
 const CONTRACT = 'query-record';
 
@@ -40,7 +41,7 @@ function checkQueryRecord(q: Omit<QueryRecord, 'v'>): { reason: string; message:
   if (!QUERY_ID_PATTERN.test(q.id)) {
     return {
       reason: 'invalid-query-id',
-      message: `${CONTRACT}: field "id" must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -, got ${JSON.stringify(q.id)}`,
+      message: `${CONTRACT}: field "id" must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -, got ${shortJson(q.id)}`,
     };
   }
   if (q.expiresAt <= q.createdAt) {

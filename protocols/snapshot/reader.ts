@@ -153,7 +153,7 @@ export class SnapshotLogReader {
         this.#addChunk(record.headers, record.value);
         break;
       case 'commit':
-        this.#addCommit(record.offset, record.value);
+        this.#addCommit(record.offset, record.value, record.headers[SnapshotHeaders.snapshotId]);
         break;
       case 'marker':
         this.#addMarker(record.offset, record.value);
@@ -223,12 +223,14 @@ export class SnapshotLogReader {
     chunks.set(index, value);
   }
 
-  #addCommit(offset: number, value: Buffer): void {
+  #addCommit(offset: number, value: Buffer, headerId: string | undefined): void {
     let commit: SnapshotCommit;
     try {
       commit = decodeSnapshotCommit(value);
     } catch (error) {
       this.#corrupt++;
+      // Its chunks belong to this corrupt snapshot: counted here, not again as incomplete at the next commit.
+      if (headerId !== undefined) this.#pending.delete(headerId);
       this.#observer.onCommit?.({ offset, commit: null, verdict: 'corrupt', reason: `the commit record does not decode: ${error instanceof Error ? error.message : String(error)}` });
       return;
     }
