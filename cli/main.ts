@@ -1,11 +1,11 @@
 /**
  * The `eventide` command line.
  */
+import { produceLoad } from './produce.ts';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isEventideError, QuerySyntaxError, TopicConfigError } from '../protocols/errors.ts';
+import { isEventideError, QuerySyntaxError } from '../protocols/errors.ts';
 import { ROLES, type Role } from '../pipeline/stages.ts';
-import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type LogLevel } from './logging.ts';
 import { connect, explainingConnectionFailures, resolveConnection, withConnectionFlags, type Connection, type ConnectionFlags } from './connection.ts';
@@ -221,35 +221,20 @@ withConnectionFlags(query.command('cancel <id>'))
   });
 
 withConnectionFlags(program.command('produce'))
-  .description('write realistic raw event batches to events.raw (with --topic-prefix, <prefix>events.raw) at a given rate')
+  .description('write realistic raw event batches to events.raw (with --topic-prefix, <prefix>events.raw) at a given rate; retries through broker outages (saying so on stderr) and catches up after them, so a batch whose first send reached the log after all may be written twice')
   .option('--rate <events>', 'events per second', positiveInteger, 1000)
   .option('--duration <seconds>', 'stop after this many seconds', positiveInteger, 60)
   .option('--batch-size <events>', 'events per raw batch', positiveInteger, 100)
   .action(async (_options: unknown, command: Command) => {
     const options = withGlobals<ConnectionFlags & { rate: number; duration: number; batchSize: number }>(command);
     await withCluster(options, async (transport, { topics }) => {
-      const [topic] = await transport.admin().describeTopics([topics.raw]);
-      if (topic === undefined) throw new TopicConfigError(`topic '${topics.raw}' does not exist: run eventide topics create`);
-      const producer = transport.producer();
-      await producer.connect();
-      const generator = new LoadGenerator({ batchSize: options.batchSize }, Date.now());
-      const started = Date.now();
-      let events = 0;
-      let partition = 0;
-      while (Date.now() - started < options.duration * 1000) {
-        const due = Math.floor(((Date.now() - started) / 1000) * options.rate) - events;
-        const batches = Math.floor(due / options.batchSize);
-        if (batches > 0) {
-          const records = Array.from({ length: batches }, () => {
-            partition = (partition + 1) % topic.partitions;
-            return { topic: topics.raw, partition, value: generator.batch(Date.now()).value };
-          });
-          await producer.send(records);
-          events += batches * options.batchSize;
-        } else await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await producer.disconnect();
-      write(`produced ${events} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const summary = await produceLoad(
+        transport,
+        { topic: topics.raw, rate: options.rate, durationMs: options.duration * 1000, batchSize: options.batchSize },
+        { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), report: (line) => process.stderr.write(`${line}\n`) },
+      );
+      const outages = summary.outages === 0 ? '' : ` (through ${summary.outages} outage${summary.outages === 1 ? '' : 's'})`;
+      write(`produced ${summary.events} events in ${(summary.elapsedMs / 1000).toFixed(1)} s${outages}`);
     });
   });
 
