@@ -78,6 +78,11 @@ export function topicMismatches(names: PipelineTopicNames, expected: readonly To
 function recordLimitProblem(spec: TopicSpec, topic: TopicDescription): string | null {
   const wanted = spec.configs?.['max.message.bytes'];
   if (wanted === undefined) return null;
+  const segment = Number(topic.configs['segment.bytes']);
+  if (Number.isSafeInteger(segment) && segment < Number(wanted)) {
+    return `topic '${spec.name}' has segments of ${segment} bytes (segment.bytes), smaller than the ${wanted}-byte records the pipeline writes, which Kafka refuses: ` +
+      `kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name ${spec.name} --add-config segment.bytes=${Math.max(Number(wanted), 64 * 1024 * 1024)}`;
+  }
   const actual = maxMessageBytes(topic.configs);
   if (actual >= Number(wanted)) return null;
   return `topic '${spec.name}' takes records of at most ${actual} bytes (max.message.bytes), the pipeline writes up to ${wanted}: ` +

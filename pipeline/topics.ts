@@ -98,6 +98,9 @@ export function pipelineGroup(group: string, naming: TopicNaming = {}): string {
  */
 export const PIPELINE_MAX_RECORD_BYTES = DEFAULT_MAX_BATCH_BYTES + 64 * 1024;
 
+/** Segments of the pipeline's topics (`snapshots` has smaller ones): larger than any record, as Kafka requires. */
+const PIPELINE_SEGMENT_BYTES = 64 * 1024 * 1024;
+
 /** How many partitions `pipelineTopics` gives each topic, and with what replication. */
 export interface TopicLayout extends TopicNaming {
   /** Partitions of `events.raw`, `events.parsed` and `results`. @default 6 */
@@ -131,6 +134,7 @@ export function pipelineTopics(layout: TopicLayout = {}): TopicSpec[] {
     { name: names.snapshots, partitions: matched, configs: { 'retention.ms': String(3600_000), 'segment.ms': String(600_000), 'segment.bytes': String(16 * 1024 * 1024) } },
     { name: names.deadletter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * 3600_000) } },
   ];
-  const limit = { 'max.message.bytes': String(PIPELINE_MAX_RECORD_BYTES) };
-  return topics.map((topic) => ({ ...topic, configs: { ...topic.configs, ...limit }, ...replication }));
+  // A batch must also fit in one log segment: a broker whose segments are smaller refuses it (RECORD_LIST_TOO_LARGE).
+  const limits = { 'max.message.bytes': String(PIPELINE_MAX_RECORD_BYTES), 'segment.bytes': String(PIPELINE_SEGMENT_BYTES) };
+  return topics.map((topic) => ({ ...topic, configs: { ...limits, ...topic.configs, 'max.message.bytes': limits['max.message.bytes'] }, ...replication }));
 }
