@@ -12,7 +12,8 @@
  *   batch, and the batches after it, are counted.
  */
 import test from 'ava';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { incompressible } from '../helpers/incompressible.ts';
 import { createNode, kafkaTransport, type Transport } from '../../index.ts';
 import { pipelineStages, pipelineTables } from '../../pipeline/stages.ts';
 import { pipelineTopicNames, pipelineTopics, type PipelineTopicNames } from '../../pipeline/topics.ts';
@@ -29,17 +30,6 @@ test.before(async () => {
 test.after.always(async () => {
   await kafka?.stop();
 });
-
-/** A string gzip cannot shrink: hex of a hash chain. */
-function incompressible(bytes: number, seed: string): string {
-  const parts: string[] = [];
-  let block = createHash('sha256').update(seed).digest();
-  for (let length = 0; length < bytes; length += 64) {
-    parts.push(block.toString('hex'));
-    block = createHash('sha256').update(block).digest();
-  }
-  return parts.join('').slice(0, bytes);
-}
 
 const QUERIES = [
   { id: 'by-size', nrql: "SELECT count(*) FROM PageView WHERE appName = 'big' FACET size TIMESERIES 1 minute" },

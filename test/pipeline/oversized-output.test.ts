@@ -7,7 +7,7 @@
  * everything else is counted exactly once.
  */
 import test from 'ava';
-import { createHash } from 'node:crypto';
+import { incompressible } from '../helpers/incompressible.ts';
 import { PipelineFixture, generateEvents } from '../helpers/pipeline-fixture.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults, type QuerySpec } from '../helpers/expected-results.ts';
 import type { Event } from '../../protocols/event.ts';
@@ -18,17 +18,6 @@ import { readTopic } from '../helpers/pipeline-fixture.ts';
 const SPAN_MS = 2 * 60_000;
 const EVENTS = generateEvents(200, SPAN_MS, 9).map((event) => ({ ...event, timestamp: event.timestamp - SPAN_MS }));
 const FIRST = EVENTS[0]!.timestamp;
-
-/** A string that gzip cannot shrink: hex of a hash chain. */
-function incompressible(bytes: number, seed: string): string {
-  const parts: string[] = [];
-  let block = createHash('sha256').update(seed).digest();
-  for (let length = 0; length < bytes; length += 64) {
-    parts.push(block.toString('hex'));
-    block = createHash('sha256').update(block).digest();
-  }
-  return parts.join('').slice(0, bytes);
-}
 
 const BIG_QUERY: QuerySpec = {
   id: 'big-blobs',
