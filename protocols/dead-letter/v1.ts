@@ -39,10 +39,21 @@ export interface DeadLetter {
 export const MAX_DEAD_LETTER_MESSAGE = 4096;
 /** Characters of a dead letter's stage and reason kept. */
 const MAX_DEAD_LETTER_LABEL = 200;
+/**
+ * Most bytes of a bad record kept in its dead letter. The letter must itself
+ * fit in a Kafka record (1 MiB by default; base64 adds a third): an oversized
+ * record copied whole would fail its transaction again on every restart.
+ */
+export const MAX_DEAD_LETTER_ORIGINAL_BYTES = 256 * 1024;
 
 const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}… (cut from ${text.length} characters)` : text);
 
-/** Encodes a dead letter; its message, stage and reason are bounded (the original is bounded by whoever writes it). */
+/**
+ * Encodes a dead letter with every field bounded: the message, stage and
+ * reason in characters, the original at `MAX_DEAD_LETTER_ORIGINAL_BYTES`
+ * (writers that cut it themselves say so in the message), so a letter always
+ * fits in a record of the default size.
+ */
 export function encodeDeadLetter(letter: DeadLetter): Buffer {
   const { stage, reason, message, source, original, at } = letter;
   return Buffer.from(
@@ -52,7 +63,7 @@ export function encodeDeadLetter(letter: DeadLetter): Buffer {
       reason: cut(reason, MAX_DEAD_LETTER_LABEL),
       message: cut(message, MAX_DEAD_LETTER_MESSAGE),
       source: { topic: source.topic, partition: source.partition, offset: source.offset },
-      original: original === null ? null : original.toString('base64'),
+      original: original === null ? null : original.subarray(0, MAX_DEAD_LETTER_ORIGINAL_BYTES).toString('base64'),
       at,
     }),
     'utf8',

@@ -17,18 +17,13 @@ import type { ProducedRecord } from '../../protocols/transport.ts';
 import type { DeadLetterRequest, OutputRecord } from '../../protocols/stage.ts';
 import type { Clock } from '../../protocols/clock.ts';
 import { ConfigError } from '../../protocols/errors.ts';
-import { encodeDeadLetter } from '../../protocols/dead-letter/index.ts';
+import { MAX_DEAD_LETTER_ORIGINAL_BYTES, encodeDeadLetter } from '../../protocols/dead-letter/index.ts';
 import { encodePublishMarker, type SnapshotLogRecord } from '../../protocols/snapshot/index.ts';
 import { partitionForKey } from '../../protocols/partitioner.ts';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, producedRecordBytes } from '../../protocols/record-size.ts';
 import { shortJson } from '../../protocols/json/bounded-json.ts';
 
-/**
- * Most bytes of a bad record kept in its dead letter. The letter must itself
- * fit in a Kafka record (1 MiB by default; base64 adds a third): an oversized
- * batch copied whole would fail its transaction again on every restart.
- */
-export const MAX_DEAD_LETTER_ORIGINAL_BYTES = 256 * 1024;
+export { MAX_DEAD_LETTER_ORIGINAL_BYTES };
 
 export interface OutputAddresserOptions {
   readonly stage: string;

@@ -61,9 +61,10 @@ test('throws malformed-json and not-an-object for unreadable records', (t) => {
   t.is(t.throws(() => decodeDeadLetter(Buffer.from('42')), { instanceOf: DecodeError })?.reason, 'not-an-object');
 });
 
-test('decodes a dead letter whose original is several megabytes', (t) => {
+test('decodes a dead letter whose original is several megabytes (written by another writer: the encoder keeps 256 KiB)', (t) => {
   const original = Buffer.alloc(6 * 1024 * 1024, 7);
-  const letter = decodeDeadLetter(encodeDeadLetter({ v: 1, stage: 'parse', reason: 'oversized', message: 'too big', source: { topic: 'events.raw', partition: 0, offset: 1 }, original, at: 1 }));
+  const json = JSON.stringify({ v: 1, stage: 'parse', reason: 'oversized', message: 'too big', source: { topic: 'events.raw', partition: 0, offset: 1 }, original: original.toString('base64'), at: 1 });
+  const letter = decodeDeadLetter(Buffer.from(json));
   t.true(letter.original?.equals(original));
 });
 
@@ -72,4 +73,12 @@ test('a dead letter bounds its message, stage and reason', (t) => {
   t.true(letter.message.length < 4200);
   t.regex(letter.message, /cut from 3000000 characters/);
   t.true(letter.stage.length < 300 && letter.reason.length < 300);
+});
+
+test('every field of an encoded dead letter is bounded: an original of 1 MiB keeps its first 256 KiB', (t) => {
+  const original = Buffer.alloc(1024 * 1024, 0x61);
+  const letter = decodeDeadLetter(encodeDeadLetter({ v: 1, stage: 'table.queries', reason: 'invalid-query', message: 'm'.repeat(10_000), source: { topic: 'queries', partition: 0, offset: 3 }, original, at: 1 }));
+  t.is(letter.original!.length, 256 * 1024);
+  t.deepEqual(letter.original, original.subarray(0, 256 * 1024));
+  t.true(letter.message.length < 4200);
 });
