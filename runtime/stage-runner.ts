@@ -12,7 +12,7 @@ import type { RuntimeMessage } from '../protocols/stage.ts';
 import type { StageDefinition } from './stage.ts';
 import { PartitionHost, type PartitionHostContext, type PartitionHostStats } from './partition-host.ts';
 import type { Logger } from './logger.ts';
-import { PoisonRecords, isRecordsFailed } from './partition/poison-records.ts';
+import { MAX_POISON_IN_A_ROW, PoisonRecords, isRecordsFailed } from './partition/poison-records.ts';
 import { RestartBackoff, type FailingPartition } from './partition/restart-backoff.ts';
 
 export type StageRunnerContext = Omit<PartitionHostContext, 'consumer' | 'groupId' | 'onFailed' | 'onProgress' | 'poison'> & {
@@ -210,10 +210,13 @@ export class StageRunner {
     if (consumer === null) return;
     const stillOwned = consumer.assignment().some((tp) => tp.topic === this.stage.input.topic && tp.partition === host.partition);
     if (!stillOwned) return;
-    if (isRecordsFailed(error)) this.#poisonOf(host.partition).failed(error);
-    const delayMs = this.#restarts.failed(host.partition, error, host.stats().transactions > 0, this.#context.clock.now());
+    const explained = isRecordsFailed(error) && this.#poisonOf(host.partition).failed(error);
+    const delayMs = this.#restarts.failed(host.partition, error, host.stats().transactions > 0, this.#context.clock.now(), explained);
     const failures = this.#restarts.failing().find((failing) => failing.partition === host.partition)?.failures ?? 1;
-    const blame = !isRecordsFailed(error) ? '' : error.first === error.last ? `; offset ${error.first} is poison: it will be dead-lettered` : `; offsets ${error.first}..${error.last} will be handled one by one to find the record at fault`;
+    const blame = !isRecordsFailed(error) ? ''
+      : !explained ? `; ${MAX_POISON_IN_A_ROW} records in a row failed alone: the partition's state or code is at fault, not its records, so none is dead-lettered`
+      : error.first === error.last ? `; offset ${error.first} is poison: it will be dead-lettered`
+      : `; offsets ${error.first}..${error.last} will be handled one by one to find the record at fault`;
     this.#logger.warn({ partition: host.partition, failures, delayMs }, `restarting ${this.stage.name}[${host.partition}] from its last snapshot in ${delayMs / 1000} s (failure ${failures} in a row${blame})`);
     void this.#context.clock.sleep(delayMs).then(() => {
       if (this.#hosts.has(host.partition)) return;

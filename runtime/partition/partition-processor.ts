@@ -223,9 +223,13 @@ export class PartitionProcessor {
     instrumentation.emit('records.in', { stage: stage.name, partition, records: records.length });
     const due = this.#snapshots?.recordsHandled(records.length) ?? false;
     if (decoded.length > 0) {
+      // An actor that failed before this batch (between messages) is not the batch's fault.
+      const before = this.#actor.getSnapshot();
+      if (before.status === 'error') throw before.error;
       this.#actor.send({ type: 'eventide.batch', partition, records: decoded, nextOffset, now: clock.now() });
       const snapshot = this.#actor.getSnapshot();
       if (snapshot.status === 'error') throw new RecordsFailedError(first, last, snapshot.error);
+      poison?.recordHandled();
     }
     poison?.handledThrough(last);
     this.#route({ batchEnd: nextOffset, replayed });

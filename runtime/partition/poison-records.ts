@@ -14,6 +14,11 @@
  * So a poison record costs two restores, and the rest of its batch is
  * handled exactly once. What is remembered is the node's (another owner
  * finds the same record the same way) and bounded.
+ *
+ * Blame has a limit: when `MAX_POISON_IN_A_ROW` records in a row were found
+ * poison with no record handled between them, the records are not the cause
+ * (the machine's state is, or its code): the failure is reported as one no
+ * record explains, and backs off instead of dead-lettering every record.
  */
 import { EventideError } from '../../protocols/errors.ts';
 import { boundedJson } from '../../protocols/json/bounded-json.ts';
@@ -33,6 +38,8 @@ export class RecordsFailedError extends EventideError {
 
 export const isRecordsFailed = (error: unknown): error is RecordsFailedError => error instanceof RecordsFailedError;
 
+/** Poison records found in a row, no record handled between them, past which the records are no longer blamed. */
+export const MAX_POISON_IN_A_ROW = 3;
 /** Most poison records remembered per partition; the oldest is forgotten first (found again if it comes back). */
 const MAX_REMEMBERED = 1000;
 /** Most characters of an error's message kept for a dead letter. */
@@ -41,15 +48,27 @@ const MAX_CAUSE_CHARS = 500;
 export class PoisonRecords {
   #suspects: { from: number; to: number } | null = null;
   readonly #poison = new Map<number, string>();
+  #inARow = 0;
 
-  /** Learns from a failure: a range becomes suspect, a single record poison. */
-  failed(error: RecordsFailedError): void {
-    if (error.first === error.last) {
-      this.#poison.set(error.first, describeCause(error.cause));
-      if (this.#poison.size > MAX_REMEMBERED) this.#poison.delete(this.#poison.keys().next().value!);
-      return;
+  /**
+   * Learns from a failure: a range becomes suspect, a single record poison.
+   * Returns false when it no longer blames records (`MAX_POISON_IN_A_ROW`).
+   */
+  failed(error: RecordsFailedError): boolean {
+    if (error.first !== error.last) {
+      this.#suspects = { from: error.first, to: error.last };
+      return true;
     }
-    this.#suspects = { from: error.first, to: error.last };
+    if (this.#inARow >= MAX_POISON_IN_A_ROW) return false;
+    this.#inARow++;
+    this.#poison.set(error.first, describeCause(error.cause));
+    if (this.#poison.size > MAX_REMEMBERED) this.#poison.delete(this.#poison.keys().next().value!);
+    return true;
+  }
+
+  /** The machine handled a record that was not poison: the next poison found is the first in a row again. */
+  recordHandled(): void {
+    this.#inARow = 0;
   }
 
   /** Whether the record at `offset` must be handled alone. */

@@ -33,7 +33,7 @@ export class RestartBackoff {
   readonly #stage: string;
   readonly #initialMs: number;
   readonly #maxMs: number;
-  readonly #failing = new Map<number, FailingPartition>();
+  readonly #failing = new Map<number, FailingPartition & { readonly unexplained: number }>();
 
   constructor(stage: string, options: RestartBackoffOptions = {}) {
     this.#stage = stage;
@@ -46,11 +46,13 @@ export class RestartBackoff {
    * next restore. `progressed`: the failed host committed something, so the
    * failures before it no longer count.
    */
-  failed(partition: number, error: unknown, progressed: boolean, now: number): number {
+  failed(partition: number, error: unknown, progressed: boolean, now: number, explained = isRecordsFailed(error)): number {
     const previous = progressed ? undefined : this.#failing.get(partition);
     const failures = (previous?.failures ?? 0) + 1;
-    const delayMs = isRecordsFailed(error) ? this.#initialMs : Math.min(this.#maxMs, this.#initialMs * 2 ** (failures - 1));
-    this.#failing.set(partition, { stage: this.#stage, partition, failures, error: oneLine(error), failedAt: now, retryAt: now + delayMs });
+    // Backing off counts only the failures no record explains.
+    const unexplained = (previous?.unexplained ?? 0) + (explained ? 0 : 1);
+    const delayMs = explained ? this.#initialMs : Math.min(this.#maxMs, this.#initialMs * 2 ** (unexplained - 1));
+    this.#failing.set(partition, { stage: this.#stage, partition, failures, unexplained, error: oneLine(error), failedAt: now, retryAt: now + delayMs });
     return delayMs;
   }
 
@@ -65,7 +67,7 @@ export class RestartBackoff {
   }
 
   failing(): FailingPartition[] {
-    return [...this.#failing.values()];
+    return [...this.#failing.values()].map(({ unexplained: _, ...failing }) => failing);
   }
 }
 
