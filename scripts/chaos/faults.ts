@@ -9,9 +9,7 @@
 import type { CliCluster, CliNode } from '../../test/helpers/cli-cluster.ts';
 import { until } from '../../test/helpers/cli-cluster.ts';
 import type { KafkaTestCluster } from '../../test/kafka/harness/index.ts';
-import type { Producer } from '../../protocols/transport.ts';
-import { TOPICS } from '../../pipeline/topics.ts';
-import type { RawRecord } from './load.ts';
+import type { RawProducer } from './raw-producer.ts';
 import { nrqlOf } from './queries.ts';
 import type { ChaosPlan } from './plan.ts';
 import { poisonRecords } from './poison.ts';
@@ -23,7 +21,7 @@ export interface FaultTargets {
   readonly kafka: KafkaTestCluster;
   readonly cluster: CliCluster;
   /** A producer of the faults' own (poison, probe events), apart from the load's. */
-  readonly producer: Producer;
+  readonly producer: RawProducer;
   /** Starts (or restarts) a node with the run's options and waits until it joined. */
   startNode(id: string): Promise<CliNode>;
   /** Whether every complete window of a probe query is on the results topic. */
@@ -110,7 +108,7 @@ export async function runFault(fault: PlannedFault, targets: FaultTargets): Prom
     case 'poison': {
       const partitions = targets.plan.poisonPartitions.get(fault.ordinal)!;
       const records = poisonRecords(fault.ordinal, Date.now(), (kind) => partitions[kind]);
-      for (const record of records) await send(targets.producer, [record]);
+      for (const record of records) await targets.producer.send([record]);
       return `${records.length} poison records (${records.map((record) => `${record.kind}→${record.partition}`).join(', ')})`;
     }
   }
@@ -132,7 +130,7 @@ async function probeFault(fault: PlannedFault, targets: FaultTargets): Promise<s
     90_000,
   );
   const registeredIn = Date.now() - started;
-  await send(targets.producer, probe.records);
+  await targets.producer.send(probe.records);
   let published = true;
   await until(() => targets.probeWindowsOut(id), () => `the complete windows of ${id}`, 120_000, 500).catch((error: Error) => {
     published = false;
@@ -140,9 +138,4 @@ async function probeFault(fault: PlannedFault, targets: FaultTargets): Promise<s
   });
   await cluster.runOk(['query', 'cancel', id]);
   return `query ${id} registered on every node in ${registeredIn} ms, ${probe.records.reduce((n, r) => n + r.events.length, 0)} events, ${published ? 'its windows out' : 'its windows NOT out'}, cancelled`;
-}
-
-/** Sends raw records to events.raw. */
-export function send(producer: Producer, records: readonly RawRecord[]): Promise<void> {
-  return producer.send(records.map((record) => ({ topic: TOPICS.raw, partition: record.partition, value: record.value })));
 }

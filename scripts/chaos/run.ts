@@ -8,12 +8,12 @@
  *   npm run chaos                      the short profile (also run by `npm test`)
  *   npm run chaos -- --long            the long profile, by hand
  *   npm run chaos -- --seed 42         replay a seed
+ *   npm run chaos -- --keep            leave brokers and nodes up after the verdict, until SIGINT (to look into them)
  *
  * It ends with one line,
  * `chaos: faults F, events E, windows W, missing M, duplicated D, wrong X, dead letters L (expected L)`,
  * and exits 1 when M, D or X is not 0 or L differs (2 when the run itself failed).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,9 @@ import { CliCluster, until } from '../../test/helpers/cli-cluster.ts';
 import { readTopic } from '../../test/helpers/pipeline-fixture.ts';
 import { defaultKafkaVersion } from '../../test/kafka/harness/index.ts';
 import { startLocalJvmCluster } from '../../test/kafka/harness/local-jvm-cluster.ts';
-import { initialNodeIds, runFault, send, type FaultTargets } from './faults.ts';
+import { matchedEventsTwice, rawRecordsNotOnce } from './log-evidence.ts';
+import { initialNodeIds, runFault, type FaultTargets } from './faults.ts';
+import { RawProducer } from './raw-producer.ts';
 import { expectedOutcome, resultKey } from './oracle.ts';
 import { longestPause, longestPauseByKind, outputPauses, type FaultSpan, type OutputPause } from './output-pauses.ts';
 import { planChaosRun, type ChaosPlan } from './plan.ts';
@@ -37,19 +39,21 @@ import { judge, passed, summaryLine, type PublishedResult, type ReadDeadLetter }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function parseArguments(argv: readonly string[]): { long: boolean; seed: number } {
+function parseArguments(argv: readonly string[]): { long: boolean; seed: number; keep: boolean } {
   let long = false;
+  let keep = false;
   let seed = Math.floor(Math.random() * 2 ** 31);
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
     if (argument === '--long') long = true;
+    else if (argument === '--keep') keep = true;
     else if (argument === '--seed') {
       const value = Number(argv[++i]);
       if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--seed needs a non-negative integer, got ${argv[i]}`);
       seed = value;
-    } else throw new Error(`unknown argument ${argument} (use --long, --seed N)`);
+    } else throw new Error(`unknown argument ${argument} (use --long, --seed N, --keep)`);
   }
-  return { long, seed };
+  return { long, seed, keep };
 }
 
 const startedAt = Date.now();
@@ -80,22 +84,8 @@ async function patiently<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Every planned record must be on events.raw exactly once, or the load, not eventide, is at fault. */
-async function checkLoadIntegrity(transport: Transport, plan: ChaosPlan): Promise<string[]> {
-  const digest = (value: Buffer) => createHash('sha1').update(value).digest('hex');
-  const planned = new Map<string, number>();
-  for (const record of [...plan.chunks.flat(), ...plan.trailing, ...[...plan.probes.values()].flatMap((probe) => probe.records)]) planned.set(digest(record.value), 0);
-  for (const record of await readTopic(transport, TOPICS.raw)) {
-    const key = digest(record.value ?? Buffer.alloc(0));
-    if (planned.has(key)) planned.set(key, planned.get(key)! + 1);
-  }
-  const problems: string[] = [];
-  for (const [, count] of planned) if (count !== 1) problems.push(`a planned record is on events.raw ${count} times`);
-  return problems;
-}
-
 async function main(): Promise<number> {
-  const { long, seed } = parseArguments(process.argv.slice(2));
+  const { long, seed, keep } = parseArguments(process.argv.slice(2));
   const profile = long ? LONG_PROFILE : SHORT_PROFILE;
   const plan = planChaosRun(seed, profile, startedAt);
   const expectation = expectedOutcome(plan);
@@ -105,10 +95,11 @@ async function main(): Promise<number> {
   say(`plan: ${plan.faults.length} faults (${plan.faults.map((f) => f.kind).join(', ')}); ${expectation.events} events, ${expectation.results.size} expected results, ${expectation.poison.size} poison records`);
 
   const kafka = await startLocalJvmCluster(defaultKafkaVersion(), 3);
-  const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'chaos' });
+  // The suite's reader is quiet: its connection errors while a broker is down are expected, and reads are retried.
+  const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'chaos', log: () => {} });
   const cluster = new CliCluster(kafka.brokers, `chaos-${seed}`, logDir);
-  const loadProducer = transport.producer();
-  const faultProducer = transport.producer();
+  const loadProducer = new RawProducer(kafka.brokers, say);
+  const faultProducer = new RawProducer(kafka.brokers, say);
   try {
     await cluster.runOk(['topics', 'create', '--partitions', String(profile.rawPartitions), '--matched-partitions', String(profile.matchedPartitions), '--replication-factor', '3']);
     for (const query of plan.queries) await cluster.runOk(['query', 'add', nrqlOf(query), '--id', query.id]);
@@ -126,7 +117,7 @@ async function main(): Promise<number> {
     const load = (async () => {
       loadStartedAt = Date.now();
       for (const [index, chunk] of plan.chunks.entries()) {
-        await send(loadProducer, chunk);
+        await loadProducer.send(chunk);
         if (index === 0) firstChunkSent();
         if (!faultsDone) await sleep(profile.chunkEveryMs);
         else if (index === plan.chunks.length - 1 || index % 50 === 0) say(`load: chunk ${index + 1} of ${plan.chunks.length}`);
@@ -158,7 +149,7 @@ async function main(): Promise<number> {
     })();
     await Promise.all([load, faults]);
 
-    await send(faultProducer, plan.trailing);
+    await faultProducer.send(plan.trailing);
     say('trailing events produced; waiting for every result and dead letter');
     const wanted = expectation.results.size;
     const settled = await until(
@@ -178,10 +169,20 @@ async function main(): Promise<number> {
       say('settled');
     }
 
-    const [results, deadLetters, loadProblems] = await Promise.all([patiently(() => readResults(transport)), patiently(() => readDeadLetters(transport)), checkLoadIntegrity(transport, plan)]);
+    if (!settled) console.log(`eventide status:\n${(await cluster.run(['status'])).stdout}`);
+    const [results, deadLetters, loadProblems] = await Promise.all([patiently(() => readResults(transport)), patiently(() => readDeadLetters(transport)), rawRecordsNotOnce(transport, plan)]);
     const verdict = judge(expectation, results, deadLetters);
-    report(plan, verdict, spans, outputPauses(results.map((r) => r.timestamp), loadStartedAt, loadEndedAt), loadProblems, cluster);
+    report(verdict, spans, outputPauses(results.map((r) => r.timestamp), loadStartedAt, loadEndedAt), loadProblems, cluster);
+    if (verdict.wrong.length > 0 || verdict.duplicated.length > 0) {
+      const twice = await matchedEventsTwice(transport);
+      console.log(`evidence: ${twice.total} raw events are on events.matched (read_committed) more than once for one query${twice.examples.length > 0 ? ':' : ''}`);
+      for (const example of twice.examples) console.log(`  ${example}`);
+    }
     console.log(summaryLine(verdict, spans.length, expectation.events));
+    if (keep) {
+      say(`--keep: brokers ${kafka.brokers.join(',')} and the nodes stay up until SIGINT`);
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+    }
     return passed(verdict) ? 0 : 1;
   } finally {
     await cluster.killAll();
@@ -191,7 +192,7 @@ async function main(): Promise<number> {
   }
 }
 
-function report(plan: ChaosPlan, verdict: ReturnType<typeof judge>, spans: readonly FaultSpan[], pauses: readonly OutputPause[], loadProblems: readonly string[], cluster: CliCluster): void {
+function report(verdict: ReturnType<typeof judge>, spans: readonly FaultSpan[], pauses: readonly OutputPause[], loadProblems: readonly string[], cluster: CliCluster): void {
   const show = (title: string, lines: readonly string[]) => {
     if (lines.length === 0) return;
     console.log(`${title} (${lines.length}):`);
@@ -223,7 +224,6 @@ function report(plan: ChaosPlan, verdict: ReturnType<typeof judge>, spans: reado
   const restarts = cluster.nodes.reduce((n, node) => n + node.restores().length, 0);
   const errors = cluster.nodes.flatMap((node) => node.errors().map((line) => `${node.id}: ${line.msg}`));
   console.log(`nodes: ${cluster.nodes.length} processes over the run, ${restarts} aggregate restores, ${errors.length} error lines${errors.length > 0 ? ` (first: ${errors[0]})` : ''}; logs in ${cluster.logDir}`);
-  void plan;
 }
 
 main().then(
