@@ -39,7 +39,7 @@ export const SHORT_PROFILE: ChaosProfile = {
   rounds: 1,
   gapMs: [1_000, 3_000],
   sessionTimeoutMs: 8_000,
-  settleTimeoutMs: 120_000,
+  settleTimeoutMs: 90_000,
 };
 
 export const LONG_PROFILE: ChaosProfile = {
