@@ -140,6 +140,16 @@ export class CliNode {
     return (await response.json()) as never;
   }
 
+  /**
+   * The ids of the queries in this node's `queries` table, as its inspector's
+   * `queries` view lists them (a query is listed once the node read its record).
+   */
+  async registeredQueryIds(): Promise<string[]> {
+    const response = await fetch(`http://127.0.0.1:${this.inspectPort}/api/views/queries`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`node ${this.id}: GET /api/views/queries answered ${response.status}`);
+    return ((await response.json()) as { rows: { id: string }[] }).rows.map((row) => row.id);
+  }
+
   /** Restore log lines of the aggregate stage: `restored aggregate[p] from snapshot|committed-offset|earliest`. */
   restores(): LogLine[] {
     return this.lines(/^restored aggregate\[\d+\] from /);
@@ -178,11 +188,15 @@ export class CliCluster {
   /** Variables every process of this cluster gets besides the brokers and the group (credentials, a config file). */
   readonly #extraEnv: NodeJS.ProcessEnv;
 
-  constructor(brokers: readonly string[], group: string, env: NodeJS.ProcessEnv = {}) {
+  /**
+   * @param env variables every process gets besides the brokers and the group (credentials, a config file)
+   * @param logDir where the nodes' logs go; @default `<tmpdir>/eventide-cli-cluster-<group>`
+   */
+  constructor(brokers: readonly string[], group: string, env: NodeJS.ProcessEnv = {}, logDir = join(tmpdir(), `eventide-cli-cluster-${group}`)) {
     this.brokers = brokers;
     this.group = group;
     this.#extraEnv = env;
-    this.logDir = join(tmpdir(), `eventide-cli-cluster-${group}`);
+    this.logDir = logDir;
     mkdirSync(this.logDir, { recursive: true });
   }
 
@@ -190,7 +204,11 @@ export class CliCluster {
     return { ...process.env, ...this.#extraEnv, EVENTIDE_BROKERS: this.brokers.join(','), EVENTIDE_GROUP: this.group, NO_COLOR: '1' };
   }
 
-  /** Starts `eventide node` and waits until it joined (its tables read, its groups joined). */
+  /**
+   * Starts `eventide node` and waits until it joined (its tables read, its
+   * groups joined). A node started again with the id of an earlier one (a
+   * restart) logs to `<id>.<n>.log`, so the earlier log is kept.
+   */
   async startNode(id: string, options: StartNodeOptions = {}): Promise<CliNode> {
     const port = await freePort();
     const args = [
@@ -205,7 +223,8 @@ export class CliCluster {
     ];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: this.#env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
-    const node = new CliNode(id, port, child, join(this.logDir, `${id}.log`));
+    const incarnation = this.nodes.filter((earlier) => earlier.id === id).length + 1;
+    const node = new CliNode(id, port, child, join(this.logDir, incarnation === 1 ? `${id}.log` : `${id}.${incarnation}.log`));
     this.nodes.push(node);
     await node.waitForLog(new RegExp(`^node ${id} joined$`), 120_000);
     return node;

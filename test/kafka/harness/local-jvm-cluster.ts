@@ -122,6 +122,9 @@ export async function startLocalJvmCluster(version: string, count: 1 | 3, option
       const node = nodeAt(nodes, index);
       await terminate(node);
     },
+    async killBroker(index) {
+      await crash(nodeAt(nodes, index));
+    },
     async startBroker(index) {
       const node = nodeAt(nodes, index);
       if (node.process !== undefined) throw new Error(`kafka: broker ${index} is running`);
@@ -182,6 +185,21 @@ function terminate(node: LocalNode): Promise<void> {
       resolveStop();
     });
     child.kill('SIGTERM');
+  });
+}
+
+/** SIGKILLs the JVM itself (not its wrapper, which would stop it gracefully) and waits for the wrapper to go. */
+function crash(node: LocalNode): Promise<void> {
+  const child = node.process;
+  if (child === undefined) return Promise.resolve();
+  const pid = Number(readFileSync(join(node.dir, 'broker.pid'), 'utf8').trim());
+  return new Promise((resolveCrash) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => {
+      node.process = undefined;
+      resolveCrash();
+    });
+    process.kill(pid, 'SIGKILL');
   });
 }
 

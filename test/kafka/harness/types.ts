@@ -8,7 +8,13 @@ export interface KafkaTestCluster {
   stop(): Promise<void>;
   /** Stops broker `index` (zero-based) gracefully, keeping its data. */
   stopBroker(index: number): Promise<void>;
-  /** Starts broker `index` again after `stopBroker`, and waits until the cluster sees it. */
+  /**
+   * Kills broker `index` with SIGKILL (a crash: no controlled shutdown, no
+   * flush), keeping its data; `startBroker` brings it back. Only brokers that
+   * are local processes can be killed; absent otherwise.
+   */
+  killBroker?(index: number): Promise<void>;
+  /** Starts broker `index` again after `stopBroker` or `killBroker`, and waits until the cluster sees it. */
   startBroker(index: number): Promise<void>;
   /** The secured listeners asked for with `security` (PLAINTEXT stays on `brokers`). */
   readonly secured?: SecuredListeners;
