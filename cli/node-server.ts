@@ -79,7 +79,7 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     registers,
     collect() {
       this.reset();
-      for (const failing of node.failingPartitions()) this.inc({ stage: failing.stage });
+      for (const failing of node.failingPartitions()) if (!failing.running) this.inc({ stage: failing.stage });
     },
   });
   new Gauge({

@@ -37,6 +37,8 @@ export interface ProduceEnvironment {
   readonly report: (line: string) => void;
 }
 
+/** Most batches in one send: after an outage the run catches up in sends of this size, never in one of everything missed. */
+const MAX_BATCHES_PER_SEND = 100;
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 10_000;
 
@@ -72,7 +74,7 @@ export async function produceLoad(transport: Transport, options: ProduceOptions,
   try {
     while (now() - started < options.durationMs) {
       const due = Math.floor(((now() - started) / 1000) * options.rate) - events;
-      const batches = Math.floor(due / options.batchSize);
+      const batches = Math.min(MAX_BATCHES_PER_SEND, Math.floor(due / options.batchSize));
       if (batches === 0) {
         await sleep(20);
         continue;

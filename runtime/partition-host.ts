@@ -27,6 +27,7 @@ import { restorePartition, restoreReport, type RestoreReport } from './partition
 import { PartitionProcessor } from './partition/partition-processor.ts';
 import { PartitionInbox } from './partition/partition-inbox.ts';
 import { describeFailure } from './partition/failure.ts';
+import { isRecordsFailed } from './partition/poison-records.ts';
 import type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
 
 export type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
@@ -207,9 +208,18 @@ export class PartitionHost {
     } catch {
       // The partition may already be gone from the assignment.
     }
-    // The node lives on: abandoning closes this producer, so nothing of it retries behind the restored partition's back.
-    this.abandon();
-    this.#context.instrumentation.emit('partition.failed', { stage: this.stage.name, partition: this.partition, error });
-    this.#context.onFailed(this, error);
+    const failed = (): void => {
+      // The node lives on: abandoning closes this producer, so nothing of it retries behind the restored partition's back.
+      this.abandon();
+      this.#context.instrumentation.emit('partition.failed', { stage: this.stage.name, partition: this.partition, error });
+      this.#context.onFailed(this, error);
+    };
+    const writer = this.#writer;
+    if (!isRecordsFailed(error) || writer === null || writer.failed) return failed();
+    // The machine failed on a record: what it wrote for the messages before is whole (each job commits its own input
+    // offset, or a snapshot or publication consistent with the state then), so it is committed first. The restore goes on
+    // from there, and a poison record's dead letter is not dropped by the failure of the record after it.
+    this.#stopProcessing();
+    void writer.flush().catch(() => {}).then(failed);
   }
 }

@@ -49,7 +49,7 @@ export class StageRunner {
 
   /** Partitions that failed and have not made progress since, with their last error and next attempt. */
   failing(): FailingPartition[] {
-    return this.#restarts.failing();
+    return this.#restarts.failing((partition) => this.#hosts.get(partition)?.lifecycle.is('running') ?? false);
   }
 
   get rebalances(): number {
@@ -212,7 +212,7 @@ export class StageRunner {
     if (!stillOwned) return;
     const explained = isRecordsFailed(error) && this.#poisonOf(host.partition).failed(error);
     const delayMs = this.#restarts.failed(host.partition, error, host.stats().transactions > 0, this.#context.clock.now(), explained);
-    const failures = this.#restarts.failing().find((failing) => failing.partition === host.partition)?.failures ?? 1;
+    const failures = this.failing().find((failing) => failing.partition === host.partition)?.failures ?? 1;
     const blame = !isRecordsFailed(error) ? ''
       : !explained ? `; ${MAX_POISON_IN_A_ROW} records in a row failed alone: the partition's state or code is at fault, not its records, so none is dead-lettered`
       : error.first === error.last ? `; offset ${error.first} is poison: it will be dead-lettered`

@@ -3,7 +3,7 @@ import type { Producer as KafkaJsProducer } from 'kafkajs';
 import type { ProducedRecord, Producer } from '../../protocols/transport.ts';
 import { translated } from './kafka-errors.ts';
 import { LazyClient } from './lazy-client.ts';
-import { toTopicMessages } from './records.ts';
+import { toPartitionSends } from './records.ts';
 
 const { CompressionTypes } = kafkajs;
 
@@ -27,7 +27,8 @@ export class KafkaProducer implements Producer {
     if (records.length === 0) return;
     await translated('send', async () => {
       const producer = await this.#producer.get();
-      await producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages: toTopicMessages(records) });
+      // One partition per call, one call after another: see toPartitionSends.
+      for (const topicMessages of toPartitionSends(records)) await producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
     });
   }
 

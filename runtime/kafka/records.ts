@@ -2,15 +2,28 @@ import type { IHeaders, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import type { ConsumedRecord, ProducedRecord, RecordHeaders } from '../../protocols/transport.ts';
 
 /**
- * Groups records by topic, in their order, as kafkajs `sendBatch` wants
- * them: one produce request carries them all.
+ * The records as kafkajs `sendBatch` calls, one per topic-partition, each
+ * partition's records in their order; the caller makes the calls one after
+ * another.
+ *
+ * One partition per call, because kafkajs 2.2.4's `sendMessages` mishandles
+ * a call that spans partitions led by several brokers when a leader moves
+ * during it (seen by the chaos suite with a broker killed, and read back
+ * with a Java read_committed consumer): its retry skips every broker that
+ * answered the first attempt, so a partition whose leader moved to one of
+ * them is never sent while the call succeeds (records lost from a committed
+ * transaction), and a request failing for one of its partitions rolls back
+ * the sequence numbers of the others that were written (records written
+ * twice). A call for one partition goes to one broker and succeeds or fails
+ * whole.
  */
-export function toTopicMessages(records: readonly ProducedRecord[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
+export function toPartitionSends(records: readonly ProducedRecord[]): TopicMessages[][] {
+  const byPartition = new Map<string, { topic: string; messages: Message[] }>();
   for (const record of records) {
-    let messages = byTopic.get(record.topic);
-    if (messages === undefined) byTopic.set(record.topic, (messages = []));
-    messages.push({
+    const key = `${record.topic}\u0000${record.partition}`;
+    let send = byPartition.get(key);
+    if (send === undefined) byPartition.set(key, (send = { topic: record.topic, messages: [] }));
+    send.messages.push({
       partition: record.partition,
       key: record.key ?? null,
       value: record.value,
@@ -18,7 +31,7 @@ export function toTopicMessages(records: readonly ProducedRecord[]): TopicMessag
       timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
     });
   }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  return [...byPartition.values()].map((send) => [send]);
 }
 
 /** A kafkajs message as eventide's record: numbers for offsets and timestamps, string headers. */

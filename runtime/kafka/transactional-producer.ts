@@ -3,7 +3,7 @@ import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction } f
 import { ProducerFencedError, TransactionStateError } from '../../protocols/errors.ts';
 import type { ProducedRecord, TopicPartitionOffset, Transaction, TransactionalProducer } from '../../protocols/transport.ts';
 import { isKafkaFencing, toEventideError } from './kafka-errors.ts';
-import { toTopicMessages } from './records.ts';
+import { toPartitionSends } from './records.ts';
 
 const { CompressionTypes } = kafkajs;
 
@@ -93,9 +93,9 @@ class KafkaTransaction implements Transaction {
   async send(records: readonly ProducedRecord[]): Promise<void> {
     this.#expectOpen('send');
     if (records.length === 0) return;
-    await this.#owner.call('send', () =>
-      this.#inner.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages: toTopicMessages(records) }),
-    );
+    await this.#owner.call('send', async () => {
+      for (const topicMessages of toPartitionSends(records)) await this.#inner.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
+    });
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {

@@ -63,9 +63,12 @@ export class OutputAddresser {
   }
 
   /**
-   * The record as given when its topic takes it, else the dead letter
-   * (`too-large`) of the input record that caused it, holding the start of it:
-   * a record the broker refuses would fail its transaction on every restart.
+   * The record as given when its topic takes it, else its dead letter
+   * (`too-large`), holding the start of it: a record the broker refuses would
+   * fail its transaction on every restart. The runtime does not know which
+   * input record caused an output, so the letter names the input handled
+   * last (`causeOffset`) and says so; a machine that knows the cause
+   * dead-letters it itself (match and parse do).
    */
   fitting(record: ProducedRecord, causeOffset: number): ProducedRecord {
     const bytes = producedRecordBytes(record);
@@ -74,7 +77,7 @@ export class OutputAddresser {
     const key = record.key == null ? '' : ` (key ${shortJson(record.key)})`;
     return this.deadLetter({
       reason: 'too-large',
-      message: `the record this caused for '${record.topic}'${key} is ${bytes} bytes, more than the topic takes (max.message.bytes ${limit})`,
+      message: `a record for '${record.topic}'${key}, written while handling input up to offset ${causeOffset}, is ${bytes} bytes, more than the topic takes (max.message.bytes ${limit})`,
       offset: causeOffset,
       original: record.value,
     });

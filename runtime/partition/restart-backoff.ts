@@ -18,8 +18,10 @@ export interface FailingPartition {
   /** The last error, in one line. */
   readonly error: string;
   readonly failedAt: number;
-  /** When the next restore starts. */
+  /** When the next restore starts (or started). */
   readonly retryAt: number;
+  /** Restored and running again, not yet past a commit (which ends the entry). */
+  readonly running: boolean;
 }
 
 export interface RestartBackoffOptions {
@@ -33,7 +35,7 @@ export class RestartBackoff {
   readonly #stage: string;
   readonly #initialMs: number;
   readonly #maxMs: number;
-  readonly #failing = new Map<number, FailingPartition & { readonly unexplained: number }>();
+  readonly #failing = new Map<number, Omit<FailingPartition, 'running'> & { readonly unexplained: number }>();
 
   constructor(stage: string, options: RestartBackoffOptions = {}) {
     this.#stage = stage;
@@ -66,8 +68,9 @@ export class RestartBackoff {
     this.#failing.delete(partition);
   }
 
-  failing(): FailingPartition[] {
-    return [...this.#failing.values()].map(({ unexplained: _, ...failing }) => failing);
+  /** `isRunning` tells whether a partition's current host runs. */
+  failing(isRunning: (partition: number) => boolean): FailingPartition[] {
+    return [...this.#failing.values()].map(({ unexplained: _, ...failing }) => ({ ...failing, running: isRunning(failing.partition) }));
   }
 }
 

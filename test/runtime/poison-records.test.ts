@@ -11,12 +11,12 @@ import { setup, enqueueActions } from 'xstate';
 import { createNode, decodeDeadLetter, defineStage, ManualClock, MemoryLog, memoryTransport, type Logger, type PartitionInput, type RuntimeMessage, type StageEmission } from '../../index.ts';
 import { readTopic, waitFor } from '../helpers/pipeline-fixture.ts';
 
-/** Copies each record to `out`; throws on 'poison'; writes to a topic that does not exist on 'nowhere'. */
+/** Copies each record to `out`; throws on 'poison' and on 'bad-…'; writes to a topic that does not exist on 'nowhere'. */
 const copier = setup({ types: { input: {} as PartitionInput, events: {} as RuntimeMessage<string>, emitted: {} as StageEmission } }).createMachine({
   on: {
     'eventide.batch': {
       actions: enqueueActions(({ event, enqueue }) => {
-        for (const record of event.records) if (record.value === 'poison') throw new Error('cannot copy poison');
+        for (const record of event.records) if (record.value === 'poison' || record.value.startsWith('bad-')) throw new Error(`cannot copy ${record.value}`);
         enqueue.emit({ type: 'eventide.output', records: event.records.map((record) => ({ topic: record.value === 'nowhere' ? 'nowhere' : 'out', value: record.value })) });
       }),
     },
@@ -67,8 +67,8 @@ test('a record its machine fails on is dead-lettered processing-failed, and the 
   const restarts = lines.filter((line) => line.message.startsWith('restarting copier[0]')).map((line) => line.message);
   t.deepEqual(restarts, [
     'restarting copier[0] from its last snapshot in 1 s (failure 1 in a row; offsets 0..3 will be handled one by one to find the record at fault)',
-    'restarting copier[0] from its last snapshot in 1 s (failure 2 in a row; offset 2 is poison: it will be dead-lettered)',
-  ], 'a failure one record explains restarts after 1 s, however many in a row');
+    'restarting copier[0] from its last snapshot in 1 s (failure 1 in a row; offset 2 is poison: it will be dead-lettered)',
+  ], 'a and b were committed before the restart (progress): the failure that finds the poison is the first in a row again');
   t.deepEqual(node.failingPartitions(), [], 'the partition runs again');
   t.is(node.partitions()[0]!.state, 'running');
 });
@@ -87,4 +87,23 @@ test('a failure no record explains backs off 1 s, 2 s, 4 s, 8 s and is reported 
   const [failing] = node.failingPartitions();
   t.like(failing, { stage: 'copier', partition: 0, failures: 4 });
   t.regex(failing!.error, /^ConfigError: output topic 'nowhere' does not exist: create it \(eventide topics create\)$/);
+});
+
+test('blame has a limit: after three records in a row fail alone, the fourth is not dead-lettered and the partition backs off', async (t) => {
+  const { transport, clock, node, send, stop, lines } = await startCopier();
+  t.teardown(stop);
+  await send(['bad-1', 'bad-2', 'bad-3', 'bad-4', 'good']);
+  const delays: number[] = [];
+  await waitFor(async () => {
+    await clock.advance(250);
+    for (const failing of node.failingPartitions()) if (delays.at(-1) !== failing.retryAt - failing.failedAt || delays.length < failing.failures) delays.push(failing.retryAt - failing.failedAt);
+    return delays.includes(4000);
+  }, () => `delays so far: ${JSON.stringify(delays)}`);
+  const letters = (await readTopic(transport, 'deadletter')).map((record) => decodeDeadLetter(record.value!));
+  t.deepEqual(letters.map((letter) => [letter.source.offset, letter.reason]), [[0, 'processing-failed'], [1, 'processing-failed'], [2, 'processing-failed']]);
+  t.deepEqual((await readTopic(transport, 'out')).map((record) => String(record.value)), [], 'bad-4 holds the partition: good is not reached');
+  const unblamed = lines.filter((line) => line.message.includes('3 records in a row failed alone')).map((line) => line.message);
+  t.deepEqual(unblamed.slice(0, 3).map((message) => /in (\d+) s/.exec(message)![1]), ['1', '2', '4'], 'once records are not blamed, the restarts back off');
+  t.regex(unblamed[0]!, /; 3 records in a row failed alone: the partition's state or code is at fault, not its records, so none is dead-lettered\)$/);
+  t.like(node.failingPartitions()[0], { partition: 0, running: false });
 });

@@ -136,8 +136,8 @@ test('an output or a publication larger than its topic takes is dead-lettered to
   const letters = records.filter((r) => r.topic === 'dlq').map((r) => decodeDeadLetter(r.value!));
   for (const letter of letters) {
     t.is(letter.reason, 'too-large');
-    t.is(letter.source.offset, 9, 'the input handled last caused it');
-    t.regex(letter.message, /^the record this caused for '(out|results)' \(key "k"\) is 3513 bytes, more than the topic takes \(max\.message\.bytes 2000\)$/);
+    t.is(letter.source.offset, 9, 'the input handled last is named');
+    t.regex(letter.message, /^a record for '(out|results)' \(key "k"\), written while handling input up to offset 9, is 3513 bytes, more than the topic takes \(max\.message\.bytes 2000\)$/);
   }
   t.deepEqual(deadLetters, ['too-large', 'too-large']);
   jobs[0]!.onCommitted?.();
