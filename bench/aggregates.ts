@@ -19,6 +19,7 @@ function makeEvents(count: number): { attributes: Record<string, AttributeValue>
       host: `host-${i % 50}`,
       region: i % 3 === 0 ? 'eu' : 'us',
       user: `user-${Math.floor(next() * 5000)}`,
+      session: `session-${i % 10_000}`,
     },
   }));
 }
@@ -46,9 +47,14 @@ for (const text of [
   });
 }
 
-for (const text of ['SELECT count(*), average(duration), percentile(duration, 95) FROM T', 'SELECT count(*), average(duration), percentile(duration, 95) FROM T FACET host, region']) {
+for (const [text, groups] of [
+  ['SELECT count(*), average(duration), percentile(duration, 95) FROM T', 'no FACET'],
+  ['SELECT count(*), average(duration), percentile(duration, 95) FROM T FACET host, region', 'FACET host, region (100 groups)'],
+  ['SELECT count(*), average(duration) FROM T FACET session LIMIT 10000', 'FACET session (10,000 groups)'],
+  ['SELECT count(*), average(duration), percentile(duration, 95) FROM T FACET session LIMIT 10000', 'FACET session (10,000 groups), with a percentile'],
+] as const) {
   const query = parseQuery(text);
-  measure(`addToFacetGroups, batches of ${BATCH}, ${text.includes('FACET') ? 'FACET host, region (100 groups)' : 'no FACET'}`, () => {
+  measure(`addToFacetGroups, batches of ${BATCH}, ${groups}`, () => {
     let groups = emptyFacetGroups();
     for (let i = 0; i < events.length; i += BATCH) groups = addToFacetGroups(query, groups, events.slice(i, i + BATCH));
   });

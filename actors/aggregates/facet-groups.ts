@@ -1,8 +1,8 @@
 import type { AttributeValue } from '../../protocols/event.ts';
 import type { QueryDefinition } from '../../protocols/nrql/index.ts';
 import { accumulate } from './accumulate.ts';
-import { copyStates, initialStates, type AggregateState } from './states.ts';
-import { addToUniqueCount, copyUniqueCount, emptyUniqueCount, uniqueCountValue, type UniqueCountState } from './unique-count.ts';
+import { initialStates, type AggregateState } from './states.ts';
+import { addToUniqueCount, emptyUniqueCount, uniqueCountValue, type UniqueCountState } from './unique-count.ts';
 
 export interface FacetGroup {
   /** The facet tuple, one value per FACET attribute; a missing attribute is null. */
@@ -23,14 +23,19 @@ export interface OtherGroup {
 /**
  * The groups of one window of one query. Plain JSON for snapshots. Without
  * FACET there is a single group with `values: []`, keyed `"[]"`.
+ *
+ * Mutable: `addToFacetGroups` changes it in place. Its one owner is a window
+ * actor, and what must not change afterwards is copied where it is made (a
+ * snapshot is encoded when it is taken, a result when it is published), so
+ * no batch pays for copying a window's table.
  */
 export interface FacetGroups {
   /** By facet key: the JSON text of the values array, e.g. `["web-1","eu"]`. */
   readonly groups: Record<string, FacetGroup>;
   /** Events beyond the facet limit, or null while none arrived. */
-  readonly other: OtherGroup | null;
+  other: OtherGroup | null;
   /** Distinct facet keys that fell into `other`. */
-  readonly otherGroupsSeen: number;
+  otherGroupsSeen: number;
 }
 
 /**
@@ -47,8 +52,7 @@ export function emptyFacetGroups(): FacetGroups {
 }
 
 /**
- * Returns a new FacetGroups with the events added; `groups` is not changed
- * (copy-on-write: only groups the events touch are copied). The first
+ * Adds the events to `groups`, in place, and returns it. The first
  * `facetLimit` distinct facet tuples get groups of their own, in order of
  * arrival; events of any later tuple go to `other`, whose distinct keys are
  * counted. Unlike NRQL's LIMIT (top N by value), this cap is first come,
@@ -72,39 +76,39 @@ export function addToFacetGroups(
 ): FacetGroups {
   if (events.length === 0) return groups;
   const { select, facet, facetLimit } = definition;
-  const next = copyRecord(groups.groups);
-  let groupCount = Object.keys(next).length;
-  let other: OtherGroup | null = null;
+  const table = groups.groups;
+  /** Counted only when a new tuple needs it: a window whose groups are all there never walks its table. */
+  let groupCount: number | undefined;
+  let otherTouched = false;
+  const lookup = LOOKUPS.get(groups) ?? { resolved: new Map<string, FacetGroup | null>(), tuples: new Map<AttributeValue, unknown>() };
 
-  /** The writable group for a facet tuple, copied or created on first use in this call; null for "other". */
-  const writable = new Map<string, FacetGroup | null>();
+  /** The group of a facet tuple, created on first use; null for "other". */
+  const { resolved, tuples } = lookup;
   const resolve = (values: AttributeValue[]): FacetGroup | null => {
     const key = JSON.stringify(values);
     // Distinct raw values can share a key (NaN and null both write null): resolve each key once.
-    const resolved = writable.get(key);
-    if (resolved !== undefined) return resolved;
-    const existing = next[key] as FacetGroup | undefined; // keys start with '[': no Object.prototype member matches
-    let group: FacetGroup | null = null;
-    if (existing !== undefined) {
-      group = { values: existing.values, states: copyStates(existing.states), events: existing.events };
-    } else if (groupCount < facetLimit) {
-      group = { values, states: initialStates(select), events: 0 };
-      groupCount++;
+    const known = resolved.get(key);
+    if (known !== undefined) return known;
+    let group = (table[key] as FacetGroup | undefined) ?? null; // keys start with '[': no Object.prototype member matches
+    if (group === null) {
+      groupCount ??= Object.keys(table).length;
+      if (groupCount < facetLimit) {
+        group = table[key] = { values, states: initialStates(select), events: 0 };
+        groupCount++;
+      }
     }
-    writable.set(key, group);
-    if (group !== null) {
-      next[key] = group;
-      return group;
-    }
-    other ??= copyOther(groups.other) ?? { states: initialStates(select), events: 0, keys: emptyUniqueCount() };
-    addToUniqueCount(other.keys, key);
+    resolved.set(key, group);
+    if (group !== null) return group;
+    groups.other ??= { states: initialStates(select), events: 0, keys: emptyUniqueCount() };
+    addToUniqueCount(groups.other.keys, key);
+    otherTouched = true;
     return null;
   };
 
-  // Per call, tuples are looked up in nested Maps keyed by the raw values
-  // (which tell '5' from 5, like the JSON key), so the JSON key is built once
-  // per tuple and call rather than once per event.
-  const tuples = new Map<AttributeValue, unknown>();
+  // Tuples are looked up in nested Maps keyed by the raw values (which tell
+  // '5' from 5, like the JSON key), so the JSON key is built once per tuple
+  // and call, or once per tuple for a large table (see LOOKUPS), rather than
+  // once per event.
   const last = facet.length - 1;
   let noFacetGroup: FacetGroup | null | undefined;
 
@@ -132,28 +136,23 @@ export function addToFacetGroups(
       }
       group = leaf;
     }
-    if (group !== null) {
-      accumulate(select, group.states, attributes);
-      group.events++;
-    } else {
-      accumulate(select, other!.states, attributes);
-      other!.events++;
-    }
+    const target = group ?? groups.other!;
+    accumulate(select, target.states, attributes);
+    target.events++;
   }
-
-  const touchedOther = other as OtherGroup | null; // assigned inside `resolve`, which TypeScript does not follow
-  if (touchedOther === null) return { groups: next, other: groups.other, otherGroupsSeen: groups.otherGroupsSeen };
-  return { groups: next, other: touchedOther, otherGroupsSeen: uniqueCountValue(touchedOther.keys) };
+  if (otherTouched) groups.otherGroupsSeen = uniqueCountValue(groups.other!.keys);
+  if (resolved.size >= KEEP_LOOKUP_FROM) LOOKUPS.set(groups, lookup);
+  return groups;
 }
 
-/** A shallow copy; a for-in loop copies a large string-keyed record several times faster than spread syntax. */
-function copyRecord(record: Readonly<Record<string, FacetGroup>>): Record<string, FacetGroup> {
-  const copy: Record<string, FacetGroup> = {};
-  for (const key in record) copy[key] = record[key];
-  return copy;
-}
-
-function copyOther(other: OtherGroup | null): OtherGroup | null {
-  if (other === null) return null;
-  return { states: copyStates(other.states), events: other.events, keys: copyUniqueCount(other.keys) };
-}
+/**
+ * The tuple lookups of large tables, kept between calls (a window of 10,000
+ * groups would otherwise build each tuple's key again on every batch). Kept
+ * beside the groups, never in them: snapshots hold only the groups, and a
+ * restored table builds its lookup again. Entries never go stale: a tuple's
+ * group, or its place in "other", never changes. Small tables do without, so
+ * the many windows of few groups cost no memory for it.
+ */
+const LOOKUPS = new WeakMap<FacetGroups, { readonly resolved: Map<string, FacetGroup | null>; readonly tuples: Map<AttributeValue, unknown> }>();
+/** Tuples resolved in one call from which their lookup is kept. */
+const KEEP_LOOKUP_FROM = 64;
