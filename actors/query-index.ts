@@ -20,21 +20,42 @@ export interface QueryIndex {
   readonly invalid: ReadonlyMap<string, string>;
 }
 
+/** A query record compiled: what the index keeps of it, or why its NRQL does not parse. */
+type Compiled = { readonly indexed: IndexedQuery; readonly from: readonly string[] } | { readonly error: string };
+
+/**
+ * Compilations by record. The queries table hands on the same record object
+ * until the query changes, so an index rebuilt for one added query parses
+ * only that one (it parsed all of them again: 669 ms for 100,000 queries).
+ */
+const COMPILED = new WeakMap<QueryRecord, Compiled>();
+
+function compile(id: string, record: QueryRecord): Compiled {
+  let compiled = COMPILED.get(record);
+  if (compiled !== undefined && (!('indexed' in compiled) || compiled.indexed.id === id)) return compiled;
+  try {
+    const definition = parseQuery(record.nrql);
+    compiled = { indexed: { id, expiresAt: record.expiresAt, test: compileCondition(definition.where), attributes: projectedAttributes(definition) }, from: definition.from };
+  } catch (error) {
+    compiled = { error: error instanceof Error ? error.message : String(error) };
+  }
+  COMPILED.set(record, compiled);
+  return compiled;
+}
+
 export function buildQueryIndex(queries: Readonly<Record<string, QueryRecord>>): QueryIndex {
   const byEventType = new Map<string, IndexedQuery[]>();
   const invalid = new Map<string, string>();
   for (const id of Object.keys(queries).sort()) {
-    const record = queries[id]!;
-    try {
-      const definition = parseQuery(record.nrql);
-      const indexed: IndexedQuery = { id, expiresAt: record.expiresAt, test: compileCondition(definition.where), attributes: projectedAttributes(definition) };
-      for (const eventType of definition.from) {
-        let list = byEventType.get(eventType);
-        if (list === undefined) byEventType.set(eventType, (list = []));
-        list.push(indexed);
-      }
-    } catch (error) {
-      invalid.set(id, error instanceof Error ? error.message : String(error));
+    const compiled = compile(id, queries[id]!);
+    if ('error' in compiled) {
+      invalid.set(id, compiled.error);
+      continue;
+    }
+    for (const eventType of compiled.from) {
+      let list = byEventType.get(eventType);
+      if (list === undefined) byEventType.set(eventType, (list = []));
+      list.push(compiled.indexed);
     }
   }
   return { byEventType, invalid };

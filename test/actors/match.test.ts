@@ -7,6 +7,7 @@ import type { OutputRecord } from '../../protocols/stage.ts';
 import { ingestStage, matchStage } from '../../pipeline/stages.ts';
 import { pipelineTopicNames } from '../../pipeline/topics.ts';
 import { hostMachine } from './hosted-machine.ts';
+import { buildQueryIndex } from '../../actors/query-index.ts';
 
 const NOW = 1_700_000_000_000;
 const input = { stage: 'match', partition: 1, inputPartitions: 3, now: NOW, inputTopic: 'tenant-a.events.parsed', matchedTopic: 'tenant-a.events.matched' };
@@ -58,4 +59,16 @@ test('a message a match stage is never sent (a tick, a publication, another tabl
   match.send({ type: 'eventide.published', key: 'k', nextOffset: 1 });
   match.send({ type: 'eventide.table', table: 'limits', reset: true, changes: [], now: NOW });
   t.deepEqual(match.unhandled, ['{}: eventide.tick', '{}: eventide.published', '{}: eventide.table']);
+});
+
+test('an index rebuilt after one query changed compiles only that query; a changed record is compiled again', (t) => {
+  const record = (id: string, nrql: string) => ({ v: 1 as const, id, nrql, createdAt: 0, expiresAt: 9e15 });
+  const a = record('a', "SELECT count(*) FROM PageView WHERE appName = 'shop' TIMESERIES 1 minute");
+  const first = buildQueryIndex({ a });
+  const second = buildQueryIndex({ a, b: record('b', 'SELECT count(*) FROM Transaction TIMESERIES 1 minute') });
+  t.is(second.byEventType.get('PageView')![0], first.byEventType.get('PageView')![0], 'the same compiled query, not parsed again');
+  const changed = buildQueryIndex({ a: record('a', "SELECT count(*) FROM PageView WHERE appName = 'blog' TIMESERIES 1 minute") });
+  const shop = { eventType: 'PageView', timestamp: 0, attributes: { appName: 'shop' } };
+  t.true(first.byEventType.get('PageView')![0]!.test(shop));
+  t.false(changed.byEventType.get('PageView')![0]!.test(shop), 'a new record for the same id is compiled from its own NRQL');
 });
