@@ -24,6 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'fast-json-stable-stringify';
+import { canonicalJson } from '../json/canonical-json.ts';
 import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 /** Header names of snapshot log records. */
@@ -93,7 +94,7 @@ export function snapshotId(meta: Pick<SnapshotMeta, 'stage' | 'partition' | 'seq
 
 /** The serialised payload of a state: same state, same bytes, whatever the key order. */
 export function serialiseState(state: unknown): Buffer {
-  const json = stringify(state) as string | undefined;
+  const json = canonicalJson(state);
   if (json === undefined) throw new TypeError('snapshot: the state is not JSON-serialisable (undefined or a function)');
   return Buffer.from(json, 'utf8');
 }
