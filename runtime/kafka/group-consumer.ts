@@ -9,7 +9,7 @@ import type {
 } from '../../protocols/transport.ts';
 import { diffAssignments, fromTopicMap } from './assignment-diff.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
-import type { KafkaGroupTimings } from './kafka-config.ts';
+import { DEFAULT_MAX_WAIT_TIME_MS, type KafkaGroupTimings } from './kafka-config.ts';
 import { isMembershipLost, translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
@@ -93,7 +93,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       sessionTimeout: timings.sessionTimeoutMs ?? 30_000,
       rebalanceTimeout: timings.rebalanceTimeoutMs ?? 60_000,
       heartbeatInterval: this.#heartbeatIntervalMs,
-      maxWaitTimeInMs: timings.maxWaitTimeMs ?? 500,
+      maxWaitTimeInMs: timings.maxWaitTimeMs ?? DEFAULT_MAX_WAIT_TIME_MS,
       allowAutoTopicCreation: false,
       partitionAssigners: [
         stickyAssigner(() => ({ metadata: this.#options.metadata, owned: this.assignment(), generation: this.#generation })),
