@@ -98,7 +98,7 @@ async function guarded(codec: CompressionCodecName, verb: 'compress' | 'decompre
     return await run();
   } catch (error) {
     if (error instanceof CompressionCodecError) throw error;
-    throw new CompressionCodecError(codec, `kafka: cannot ${verb} a ${codec} record batch of ${bytes.length} bytes: ${(error as Error).message}`, { cause: error });
+    throw new CompressionCodecError(codec, `kafka: cannot ${verb} a record batch of ${bytes.length} bytes with ${codec}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -55,11 +55,11 @@ export function unframeXerialSnappy(bytes: Buffer, decompressBlock: SnappyBlockC
   const parts: Buffer[] = [];
   let position = HEADER_BYTES;
   while (position < bytes.length) {
-    if (position + 4 > bytes.length) throw new Error(`snappy: truncated block length at byte ${position} of ${bytes.length}`);
+    if (position + 4 > bytes.length) throw new Error(`xerial framing: truncated block length at byte ${position} of ${bytes.length}`);
     const length = bytes.readInt32BE(position);
     position += 4;
     if (length < 0 || position + length > bytes.length) {
-      throw new Error(`snappy: block of ${length} bytes at byte ${position} runs past the end of the ${bytes.length}-byte batch`);
+      throw new Error(`xerial framing: block of ${length} bytes at byte ${position} runs past the end of the ${bytes.length}-byte batch`);
     }
     parts.push(decompressBlock(bytes.subarray(position, position + length)));
     position += length;

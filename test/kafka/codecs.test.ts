@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { CompressionCodecError, compressionCodecs } from '../../runtime/kafka/codecs.ts';
 import kafkajs from '../../runtime/kafka/kafkajs.ts';
 import { kafkaTransport } from '../../runtime/kafka/index.ts';
 import { defaultKafkaVersion, startKafka, type KafkaTestCluster } from './harness/index.ts';
@@ -140,3 +142,32 @@ for (const codec of CODECS) {
     t.deepEqual(out.split('\n').filter((line) => line.length > 0), values);
   });
 }
+
+const corrupt: Readonly<Record<(typeof CODECS)[number], Buffer>> = {
+  gzip: Buffer.from('not a gzip stream at all'),
+  // The xerial header, then a block that claims 1000 bytes and has 3.
+  snappy: Buffer.concat([Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0x03, 0xe8]), Buffer.from('abc')]),
+  lz4: Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82, 0xff, 0xff, 0xff, 0x7f, 0x01]),
+  zstd: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xff, 0xff, 0xff, 0xff, 0x00]),
+};
+
+for (const codec of CODECS) {
+  test(`a corrupt ${codec} record batch fails with an error naming the codec and the batch`, async (t) => {
+    const bytes = corrupt[codec];
+    const error = await t.throwsAsync(compressionCodecs[codec].decompress(bytes), { instanceOf: CompressionCodecError });
+    t.is(error?.codec, codec);
+    t.true(error?.message.startsWith(`kafka: cannot decompress a record batch of ${bytes.length} bytes with ${codec}: `), error?.message);
+  });
+}
+
+test('a snappy batch without the xerial header reads as one raw snappy block, as other clients write it', async (t) => {
+  const snappy = createRequire(import.meta.url)('snappy') as { compressSync(bytes: Buffer): Buffer };
+  const records = Buffer.from(valuesFor('snappy', 'raw').join('\n'));
+  t.deepEqual(await compressionCodecs.snappy.decompress(snappy.compressSync(records)), records);
+});
+
+test('snappy batches larger than one 32 KiB xerial block read back whole', async (t) => {
+  const records = Buffer.from(Array.from({ length: 40 }, () => valuesFor('snappy', 'large').join('\n')).join('\n'));
+  t.true(records.length > 4 * 32 * 1024);
+  t.deepEqual(await compressionCodecs.snappy.decompress(await compressionCodecs.snappy.compress({ buffer: records })), records);
+});
