@@ -7,8 +7,12 @@
  * committed. Seen as windows "published twice" while a broker of three was
  * down. This module puts a correct filter in kafkajs's place before kafkajs
  * loads; every value import of kafkajs in eventide goes through here.
+ *
+ * It also registers the snappy, lz4 and zstd codecs (kafkajs has gzip only),
+ * so topics written by any Kafka producer can be read; see `codecs.ts`.
  */
 import { createRequire, Module } from 'node:module';
+import { registerCompressionCodecs } from './codecs.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -58,4 +62,5 @@ if (require.cache[filterPath] === undefined) {
 }
 
 const kafkajs = require('kafkajs') as typeof import('kafkajs');
+registerCompressionCodecs(kafkajs);
 export default kafkajs;
