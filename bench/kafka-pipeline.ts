@@ -4,14 +4,17 @@
  * them. Prints events/s and what the transactions cost (count, records per
  * transaction, commit time percentiles per stage).
  *
- *   npx tsx bench/kafka-pipeline.ts [events=200000] [partitions=4]
+ *   npx tsx bench/kafka-pipeline.ts [events=200000] [partitions=4] [codecs=pipeline|gzip]
+ *
+ * `pipeline` writes each topic with `pipelineCompression` (lz4 for the
+ * topics only eventide reads), `gzip` every topic with gzip.
  */
 import { startKafka } from '../test/kafka/harness/index.ts';
 import { kafkaTransport } from '../runtime/kafka/index.ts';
 import { createNode } from '../runtime/node.ts';
 import { encodeQueryRecord } from '../protocols/query-record/index.ts';
 import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
-import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
+import { pipelineCompression, pipelineTopics, TOPICS } from '../pipeline/topics.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
 import { DEMO_QUERIES } from '../cli/demo.ts';
 import { createLogger } from '../cli/logging.ts';
@@ -19,7 +22,8 @@ import { createLogger } from '../cli/logging.ts';
 const events = Number(process.argv[2] ?? 200_000);
 const partitions = Number(process.argv[3] ?? 4);
 const kafka = await startKafka();
-const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'bench' });
+const codecs = process.argv[4] ?? 'pipeline';
+const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'bench', compression: codecs === 'gzip' ? 'gzip' : pipelineCompression() });
 try {
   await transport.admin().createTopics(pipelineTopics({ partitions }));
   const now = Date.now();
@@ -75,7 +79,7 @@ try {
   }
   const totalMs = performance.now() - started;
   const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
-  console.log(`kafka ${kafka.kind}, events: ${events}, partitions: ${partitions}, queries: ${DEMO_QUERIES.length}`);
+  console.log(`codecs ${codecs}; kafka ${kafka.kind}, events: ${events}, partitions: ${partitions}, queries: ${DEMO_QUERIES.length}`);
   console.log(`ingest (parse+match) drained in ${(ingestMs / 1000).toFixed(2)} s: ${Math.round(events / (ingestMs / 1000))} events/s (including group join and restore)`);
   console.log(`whole pipeline drained in ${(totalMs / 1000).toFixed(2)} s: ${Math.round(events / (totalMs / 1000))} events/s`);
   for (const [stage, durations] of commits) {

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../protocols/errors.ts';
 import type { Transport } from '../protocols/transport.ts';
 import { kafkaTransport, SaslAuthenticationError, TlsHandshakeError, type KafkaGroupTimings, type KafkaTransportConfig, type Logger } from '../index.ts';
-import { pipelineGroup, pipelineTopicNames, type PipelineTopicNames } from '../pipeline/topics.ts';
+import { pipelineCompression, pipelineGroup, pipelineTopicNames, type PipelineTopicNames } from '../pipeline/topics.ts';
 
 /** SASL credentials as the kafka transport takes them. */
 type SaslOptions = NonNullable<KafkaTransportConfig['sasl']>;
@@ -226,6 +226,7 @@ export function connect(connection: Connection, clientId: string, options: Conne
     ssl: connection.ssl,
     ...(connection.sasl ? { sasl: connection.sasl } : {}),
     ...(options.group ? { group: options.group } : {}),
+    compression: pipelineCompression(connection.topics),
     // kafkajs's lines join the node's own, so a JSON log stays JSON; its routine lines (rebalances, retried errors) come as info and go to debug.
     ...(logger ? { log: (level, namespace, message, extra) => logger[level === 'info' ? 'debug' : level]({ kafkajs: namespace, ...extra }, message) } : {}),
   });

@@ -101,6 +101,20 @@ export const PIPELINE_MAX_RECORD_BYTES = DEFAULT_MAX_BATCH_BYTES + 64 * 1024;
 /** Segments of the pipeline's topics (`snapshots` has smaller ones): larger than any record, as Kafka requires. */
 const PIPELINE_SEGMENT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The codec each pipeline topic is written with: lz4 for the topics only
+ * eventide reads (`events.parsed`, `events.matched`, `snapshots`), where it
+ * costs 6-10x less time than gzip for batches about twice as big
+ * (bench/codecs.ts); gzip for the topics other programs read (`results`,
+ * `deadletter`, `queries`, and `events.raw` when eventide writes it), which
+ * every Kafka client reads without a plugin. Give it to `kafkaTransport`'s
+ * `compression`; eventide reads every codec whatever this says.
+ */
+export function pipelineCompression(names: PipelineTopicNames = TOPICS): (topic: string) => 'gzip' | 'lz4' {
+  const internal = new Set([names.parsed, names.matched, names.snapshots]);
+  return (topic) => (internal.has(topic) ? 'lz4' : 'gzip');
+}
+
 /** How many partitions `pipelineTopics` gives each topic, and with what replication. */
 export interface TopicLayout extends TopicNaming {
   /** Partitions of `events.raw`, `events.parsed` and `results`. @default 6 */

@@ -140,6 +140,16 @@ export const compressionCodecs: Readonly<Record<CompressionCodecName, KafkaCompr
   },
 };
 
+/** kafkajs's number for each codec (the codec bits of a record batch's attributes). */
+const CODEC_NUMBERS: Readonly<Record<CompressionCodecName, number>> = { gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
+/** The `compression` kafkajs's `sendBatch` takes for a topic, from a transport's `compression` setting. */
+export function compressionFor(setting: CompressionCodecName | ((topic: string) => CompressionCodecName) | undefined): (topic: string) => number {
+  if (setting === undefined) return () => CODEC_NUMBERS.gzip;
+  if (typeof setting === 'string') return () => CODEC_NUMBERS[setting];
+  return (topic) => CODEC_NUMBERS[setting(topic)];
+}
+
 /** What of kafkajs this module needs: its codec table and the codec numbers. */
 export interface KafkajsCodecTable {
   readonly CompressionCodecs: Record<number, () => unknown>;

@@ -1,3 +1,4 @@
+import { compressionFor } from './codecs.ts';
 import kafkajs from './kafkajs.ts';
 import type { Admin, Kafka } from 'kafkajs';
 import type {
@@ -47,11 +48,13 @@ class KafkaTransport implements Transport {
   readonly #admin: LazyClient<Admin>;
   readonly #offsets: EndOffsets;
   readonly #closers = new Set<() => Promise<void>>();
+  readonly #codecOf: (topic: string) => number;
   #reader: KafkaPartitionReader | undefined;
   #adminFacade: KafkaAdmin | undefined;
 
   constructor(config: KafkaTransportConfig) {
     this.#config = config;
+    this.#codecOf = compressionFor(config.compression);
     this.#kafka = createKafkaClient(config);
     this.#admin = new LazyClient(this.#kafka.admin());
     this.#offsets = new EndOffsets(this.#kafka, this.#admin);
@@ -64,6 +67,7 @@ class KafkaTransport implements Transport {
   producer(): Producer {
     const producer = new KafkaProducer(
       this.#kafka.producer({ createPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      this.#codecOf,
     );
     return this.#track(producer, () => producer.disconnect());
   }
@@ -80,6 +84,7 @@ class KafkaTransport implements Transport {
     const producer = new KafkaTransactionalProducer(
       transactionalId,
       this.#kafka.producer({ createPartitioner, transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: TRANSACTIONAL_RETRY }),
+      this.#codecOf,
     );
     return this.#track(producer, () => producer.disconnect());
   }

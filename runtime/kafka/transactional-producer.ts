@@ -1,11 +1,9 @@
-import kafkajs from './kafkajs.ts';
 import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction } from 'kafkajs';
 import { ProducerFencedError, TransactionStateError } from '../../protocols/errors.ts';
 import type { ProducedRecord, TopicPartitionOffset, Transaction, TransactionalProducer } from '../../protocols/transport.ts';
 import { isKafkaFencing, toEventideError } from './kafka-errors.ts';
 import { toPartitionSends } from './records.ts';
 
-const { CompressionTypes } = kafkajs;
 
 /**
  * A transactional producer: kafkajs with a transactional id, idempotence and
@@ -19,11 +17,13 @@ const { CompressionTypes } = kafkajs;
 export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly transactionalId: string;
   readonly #producer: KafkaJsProducer;
+  readonly #codecOf: (topic: string) => number;
   #state: 'created' | 'ready' | 'in-transaction' | 'fenced' | 'closed' = 'created';
 
-  constructor(transactionalId: string, producer: KafkaJsProducer) {
+  constructor(transactionalId: string, producer: KafkaJsProducer, codecOf: (topic: string) => number) {
     this.transactionalId = transactionalId;
     this.#producer = producer;
+    this.#codecOf = codecOf;
   }
 
   async connect(): Promise<void> {
@@ -47,6 +47,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
       },
       isOpen: () => this.#state === 'in-transaction',
       name: this.transactionalId,
+      codecOf: this.#codecOf,
     });
   }
 
@@ -75,6 +76,8 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
 
 interface TransactionOwner {
   readonly name: string;
+  /** The kafkajs codec number a topic is written with. */
+  codecOf(topic: string): number;
   call<T>(doing: string, body: () => Promise<T>): Promise<T>;
   isOpen(): boolean;
   ended(): void;
@@ -94,7 +97,7 @@ class KafkaTransaction implements Transaction {
     this.#expectOpen('send');
     if (records.length === 0) return;
     await this.#owner.call('send', async () => {
-      for (const topicMessages of toPartitionSends(records)) await this.#inner.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
+      for (const topicMessages of toPartitionSends(records)) await this.#inner.sendBatch({ acks: -1, compression: this.#owner.codecOf(topicMessages[0]!.topic), topicMessages });
     });
   }
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryLog, memoryTransport, type TopicSpec, type TransportAdmin } from '../../index.ts';
-import { PIPELINE_MAX_RECORD_BYTES, pipelineTopicNames, pipelineTopics, TOPICS, type TopicLayout } from '../../pipeline/topics.ts';
+import { PIPELINE_MAX_RECORD_BYTES, pipelineCompression, pipelineTopicNames, pipelineTopics, TOPICS, type TopicLayout } from '../../pipeline/topics.ts';
 import { DEFAULT_MAX_BATCH_BYTES } from '../../protocols/event-batch/index.ts';
 import { checkTopics, createTopics } from '../../cli/topics.ts';
 
@@ -130,4 +130,12 @@ test('every topic takes the records the pipeline may write, and topics check rep
   ]);
   const larger = pipelineTopics().map((spec) => ({ ...spec, configs: { ...spec.configs, 'max.message.bytes': String(16 * 1024 * 1024) } }));
   t.deepEqual(await checkTopics(await adminWith(larger), {}), [], 'a topic that takes more is fine');
+});
+
+test('eventide writes lz4 to the topics only it reads and gzip to those other programs read, prefix included', (t) => {
+  const names = pipelineTopicNames({ prefix: 'tenant-a.' });
+  const codecOf = pipelineCompression(names);
+  t.deepEqual(Object.fromEntries(Object.entries(names).map(([role, topic]) => [role, codecOf(topic)])), {
+    raw: 'gzip', parsed: 'lz4', matched: 'lz4', queries: 'gzip', results: 'gzip', snapshots: 'lz4', deadletter: 'gzip',
+  });
 });
