@@ -162,7 +162,7 @@ try {
     console.log(`result after its window could close: ${delays.length} results, p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms, max ${figures.latency_max_ms} ms`);
     console.log(`last result of each window: ${window.length} windows, p50 ${figures.window_last_result_p50_ms} ms, p99 ${figures.window_last_result_p99_ms} ms`);
     for (const [stage, f] of Object.entries(stageFigures)) {
-      console.log(`${stage}: ${f.transactions} transactions (${f.per_partition_per_s}/s per partition), commit p50 ${f.commit_p50_ms} ms, p99 ${f.commit_p99_ms} ms; those publishing results: p50 ${f.publishing_commit_p50_ms} ms`);
+      console.log(`${stage}: ${f.transactions} transactions (${f.per_partition_per_s}/s per partition), commit p50 ${f.commit_p50_ms} ms, p99 ${f.commit_p99_ms} ms${Number.isFinite(f.publishing_commit_p50_ms) ? `; those publishing results: p50 ${f.publishing_commit_p50_ms} ms` : ''}`);
     }
   }
   await watcher.stop();
