@@ -159,23 +159,28 @@ export const queryMachine = setup({
         if (events === undefined) eventsByStart.set(String(start), (events = []));
         events.push(placed.event);
       }
-      const windows: Record<string, true> = { ...live(context).windows };
+      const known = live(context).windows;
+      let windows: Record<string, true> | null = null;
       const progress = { watermark: event.watermark, nextOffset: event.nextOffset };
-      // Oldest first, windows with events and without alike, so windows this batch closes publish in event-time order.
-      for (const start of [...new Set([...openWindows(context), ...eventsByStart.keys()])].sort(numerically)) {
+      // The watermark goes only to the open windows it closes (a window it does not close ignores it): a query with
+      // 20,000 open windows sent 20,000 messages per batch. Oldest first, windows with events and without alike, so
+      // windows this batch closes publish in event-time order.
+      const closedByWatermark = event.watermark - windowMs - latenessMs;
+      const due = openWindows(context).filter((start) => Number(start) <= closedByWatermark && !eventsByStart.has(start));
+      for (const start of [...due, ...eventsByStart.keys()].sort(numerically)) {
         const events = eventsByStart.get(start);
         if (events === undefined) {
           enqueue.sendTo(windowId(start), { type: 'window.watermark', ...progress } satisfies WindowMessage);
           continue;
         }
-        if (windows[start] === undefined) {
-          windows[start] = true;
+        if (known[start] === undefined && windows?.[start] === undefined) {
+          (windows ??= { ...known })[start] = true;
           enqueue.spawnChild('window', { id: windowId(start), input: { queryId: context.queryId, resultsTopic: context.resultsTopic, start: Number(start), definition: context.definition } });
         }
         enqueue.sendTo(windowId(start), { type: 'window.add', events, ...progress } satisfies WindowMessage);
       }
       if (late.length > 0) enqueue.sendParent({ type: 'query.deadletter', letters: late } satisfies QueryReport);
-      enqueue.assign({ windows, late: context.late + late.length });
+      enqueue.assign({ ...(windows === null ? {} : { windows }), late: context.late + late.length });
     }),
     passTickOn: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'query.tick') return;
