@@ -185,7 +185,10 @@ export const queryMachine = setup({
     passTickOn: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'query.tick') return;
       const { type: _, ...tick } = event;
-      for (const start of openWindows(context)) enqueue.sendTo(windowId(start), { type: 'window.tick', ...tick } satisfies WindowMessage);
+      // As with batches, only to the windows the tick closes: its watermark passed them, or the partition is quiet and the clock passed them by the idle timeout.
+      const { windowMs, latenessMs } = context.definition;
+      const closedBy = Math.max(tick.watermark, tick.quiet ? tick.now - tick.idleTimeoutMs : Number.NEGATIVE_INFINITY) - windowMs - latenessMs;
+      for (const start of openWindows(context)) if (Number(start) <= closedBy) enqueue.sendTo(windowId(start), { type: 'window.tick', ...tick } satisfies WindowMessage);
     }),
     endOpenWindows: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'query.end') return;
