@@ -15,10 +15,14 @@ export interface LoadShape {
   readonly jitterMs?: number;
 }
 
-const APPS = ['shop', 'blog', 'api', 'checkout'];
-const HOSTS = ['web-1', 'web-2', 'web-3', 'api-1', 'api-2'];
-const COUNTRIES = ['DE', 'US', 'FR', 'JP', 'BR', 'IN'];
-const PAGES = ['/', '/cart', '/product', '/search', '/checkout', '/account'];
+/** The values the generator draws attributes from (benchmarks cover every facet with them). */
+export const LOAD_VALUES = {
+  apps: ['shop', 'blog', 'api', 'checkout'],
+  hosts: ['web-1', 'web-2', 'web-3', 'api-1', 'api-2'],
+  countries: ['DE', 'US', 'FR', 'JP', 'BR', 'IN'],
+  pages: ['/', '/cart', '/product', '/search', '/checkout', '/account'],
+} as const;
+const { apps: APPS, hosts: HOSTS, countries: COUNTRIES, pages: PAGES } = LOAD_VALUES;
 
 export class LoadGenerator {
   readonly #shape: Required<LoadShape>;
