@@ -48,20 +48,26 @@ interface Run {
   readonly received: Received | null;
 }
 
-async function main(): Promise<void> {
-  const events = Number(process.argv[2] ?? 500_000);
-  const partitions = Number(process.argv[3] ?? 4);
-  const rounds = Number(process.argv[4] ?? 5);
+/** The medians of each mode, events/s of wall-clock time, and watched / unwatched (`inspector_cost_ratio`). */
+export interface InspectorCost {
+  readonly off: number;
+  readonly unwatched: number;
+  readonly watched: number;
+  readonly watchedVsUnwatched: number;
+}
+
+/** Runs the rounds and prints every run and the medians (through `log`). */
+export async function measureInspectorCost(events: number, partitions: number, rounds: number, log: (line: string) => void = console.log): Promise<InspectorCost> {
   const modes: Mode[] = ['off', 'unwatched', 'watched'];
   const runs: Record<Mode, Run[]> = { off: [], unwatched: [], watched: [] };
-  console.log(`events: ${events}, partitions: ${partitions}, queries: ${DEMO_QUERIES.length}, rounds: ${rounds} (modes rotated each round, after one warm-up drain)`);
+  log(`events: ${events}, partitions: ${partitions}, queries: ${DEMO_QUERIES.length}, rounds: ${rounds} (modes rotated each round, after one warm-up drain)`);
   await drain('unwatched', events, partitions);
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < modes.length; i++) {
       const mode = modes[(i + round) % modes.length]!;
       const run = await drain(mode, events, partitions);
       runs[mode].push(run);
-      console.log(
+      log(
         `round ${round + 1} ${mode.padEnd(9)} ${format(run.eventsPerSecond).padStart(9)} events/s, ${format(run.eventsPerCpuSecond).padStart(9)} events/CPU-s` +
           (run.received === null ? '' : `  (client received ${describe(run.received)})`),
       );
@@ -74,10 +80,12 @@ async function main(): Promise<void> {
     const [off, unwatched, watched] = modes.map((mode) => median(runs[mode].map(pick)));
     // The same round's runs side by side: drift of the machine between rounds cancels out.
     const paired = (from: Mode, to: Mode): number => median(runs[from].map((run, round) => change(pick(run), pick(runs[to][round]!))));
-    console.log(`median ${unit}: off ${format(off!)}, unwatched ${format(unwatched!)}, watched ${format(watched!)}`);
-    console.log(`  unwatched vs off: ${percent(change(off!, unwatched!))} (median of per-round differences ${percent(paired('off', 'unwatched'))})`);
-    console.log(`  watched vs unwatched: ${percent(change(unwatched!, watched!))} (median of per-round differences ${percent(paired('unwatched', 'watched'))})`);
+    log(`median ${unit}: off ${format(off!)}, unwatched ${format(unwatched!)}, watched ${format(watched!)}`);
+    log(`  unwatched vs off: ${percent(change(off!, unwatched!))} (median of per-round differences ${percent(paired('off', 'unwatched'))})`);
+    log(`  watched vs unwatched: ${percent(change(unwatched!, watched!))} (median of per-round differences ${percent(paired('unwatched', 'watched'))})`);
   }
+  const [off, unwatched, watched] = modes.map((mode) => median(runs[mode].map((run) => run.eventsPerSecond))) as [number, number, number];
+  return { off, unwatched, watched, watchedVsUnwatched: watched / unwatched };
 }
 
 const format = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -192,5 +200,7 @@ async function watch(url: string): Promise<void> {
 }
 
 // Last, so that every declaration above is initialised when either runs.
-if (process.argv[2] === '--watch') await watch(process.argv[3]!);
-else await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === '--watch') await watch(process.argv[3]!);
+  else await measureInspectorCost(Number(process.argv[2] ?? 500_000), Number(process.argv[3] ?? 4), Number(process.argv[4] ?? 5));
+}

@@ -1,173 +1,32 @@
 /**
  * Results latency on a real Kafka (the test harness's broker, or
- * KAFKA_BROKERS): one in-process node runs the whole pipeline while a paced
- * load writes raw batches whose events are stamped with the wall clock. For
- * every result record, the delay from the moment its window could close to
- * the moment the record was read, read_committed, from `results`.
- *
- * A window `[start, end)` of a query with lateness L can close once the
- * watermark (the lowest, over the source partitions, of the highest event
- * time) reaches `end + L`: its close moment is when the last source
- * partition received its first batch stamped at or after `end + L` (the wall
- * time that batch was sent). Results of windows that closed before the
- * warm-up ended, or whose close moment was never produced, are left out.
- *
- * Prints p50/p99/max of the delay, and what the transactions of each stage
- * cost meanwhile (`transaction.committed`); with JSON=1 one JSON line.
+ * KAFKA_BROKERS): see bench/suite/latency.ts for what is measured. Prints
+ * p50/p99/max of the delay from a window's close to its result, and what
+ * the transactions of each stage cost meanwhile; with JSON=1 one JSON line.
  *
  *   npx tsx bench/latency.ts [events/s=20000] [seconds=60] [partitions=4] [warmup seconds=15]
  */
 import { startKafka } from '../test/kafka/harness/index.ts';
-import { kafkaTransport } from '../runtime/kafka/index.ts';
-import { createNode } from '../runtime/node.ts';
-import { encodeQueryRecord } from '../protocols/query-record/index.ts';
-import { decodeWindowResult } from '../protocols/result/index.ts';
-import { parseQuery } from '../protocols/nrql/index.ts';
-import { pipelineStages, pipelineTables } from '../pipeline/stages.ts';
-import { pipelineTopics, TOPICS } from '../pipeline/topics.ts';
-import { LoadGenerator } from '../pipeline/load-generator.ts';
+import { measureLatency } from './suite/latency.ts';
 import { DEMO_QUERIES } from '../cli/demo.ts';
-import { createLogger } from '../cli/logging.ts';
 
 const rate = Number(process.argv[2] ?? 20_000);
 const seconds = Number(process.argv[3] ?? 60);
 const partitions = Number(process.argv[4] ?? 4);
 const warmupSeconds = Number(process.argv[5] ?? 15);
-const BATCH_EVENTS = 100;
-const PACE_MS = 10;
-
-const queries = DEMO_QUERIES.map((nrql, i) => ({ id: `q${i}`, nrql, lateness: latenessOf(nrql) }));
-
-function latenessOf(nrql: string): number {
-  const match = /WITH LATENESS (\d+) seconds?/i.exec(nrql);
-  parseQuery(nrql);
-  if (match === null) throw new Error(`bench/latency: query without WITH LATENESS: ${nrql}`);
-  return Number(match[1]) * 1000;
-}
 
 const kafka = await startKafka();
-const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'bench-latency' });
-// The watcher fetches with a short wait of its own, so the measurement adds little to what it measures.
-const watcherTransport = kafkaTransport({ brokers: kafka.brokers, clientId: 'bench-latency-watcher', group: { maxWaitTimeMs: 20 } });
-const percentile = (values: readonly number[], p: number): number =>
-  values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 try {
-  await transport.admin().createTopics(pipelineTopics({ partitions }));
-  const now = Date.now();
-  const producer = transport.producer();
-  await producer.connect();
-  await producer.send(queries.map(({ id, nrql }) => ({ topic: TOPICS.queries, partition: 0, key: id, value: encodeQueryRecord({ v: 1, id, nrql, createdAt: now, expiresAt: now + 3_600_000 }) })));
-
-  /** Per source partition: the wall times at which batches stamped at or after each second boundary were first sent. */
-  const firstSentAtOrAfter: Array<Array<{ eventTime: number; sentAt: number }>> = Array.from({ length: partitions }, () => []);
-  const arrivals: Array<{ queryId: string; windowEnd: number; arrivedAt: number }> = [];
-  const watcher = await watcherTransport.reader().follow(TOPICS.results, {
-    onRecords: (records) => {
-      const arrivedAt = Date.now();
-      for (const record of records) {
-        if (record.value === null) continue;
-        const result = decodeWindowResult(record.value);
-        arrivals.push({ queryId: result.queryId, windowEnd: result.windowEnd, arrivedAt });
-      }
-    },
-  });
-  await watcher.caughtUp;
-
-  const group = `bench-latency-${now}`;
-  const node = createNode({ transport, group, stages: pipelineStages(['parse', 'match', 'aggregate'], { snapshotEveryMs: 5000 }), tables: pipelineTables(), logger: createLogger((process.env.LOG_LEVEL ?? 'warn') as 'warn') });
-  const commits = new Map<string, Array<{ at: number; durationMs: number; results: number }>>();
-  node.instrumentation.on('transaction.committed', (e) => {
-    const list = commits.get(e.stage) ?? [];
-    list.push({ at: Date.now(), durationMs: e.durationMs, results: e.recordsByTopic[TOPICS.results] ?? 0 });
-    commits.set(e.stage, list);
-  });
-  await node.start();
-
-  const generator = new LoadGenerator({ batchSize: BATCH_EVENTS, jitterMs: 0 });
-  const started = Date.now();
-  const measureFrom = started + warmupSeconds * 1000;
-  const stopAt = started + seconds * 1000;
-  let batchesSent = 0;
-  let nextPartition = 0;
-  let maxSendMs = 0;
-  while (Date.now() < stopAt) {
-    const due = Math.floor(((Date.now() - started) * rate) / 1000 / BATCH_EVENTS) - batchesSent;
-    if (due > 0) {
-      const sentAt = Date.now();
-      const records = [];
-      for (let i = 0; i < due; i++) {
-        const partition = nextPartition++ % partitions;
-        records.push({ topic: TOPICS.raw, partition, value: generator.batch(sentAt).value });
-        const log = firstSentAtOrAfter[partition]!;
-        if (log.length === 0 || Math.floor(log[log.length - 1]!.eventTime / 1000) < Math.floor(sentAt / 1000)) log.push({ eventTime: sentAt, sentAt });
-      }
-      await producer.send(records);
-      maxSendMs = Math.max(maxSendMs, Date.now() - sentAt);
-      batchesSent += due;
-    }
-    await new Promise((resolve) => setTimeout(resolve, PACE_MS));
-  }
-  const sentSeconds = (Date.now() - started) / 1000;
-  // Let the windows that closed during the run publish.
-  await new Promise((resolve) => setTimeout(resolve, 5000));
-
-  /** When every source partition had a batch stamped at or after `time`: the watermark reached it. */
-  const watermarkReached = (time: number): number | undefined => {
-    let latest = -Infinity;
-    for (const log of firstSentAtOrAfter) {
-      const first = log.find((entry) => entry.eventTime >= time);
-      if (first === undefined) return undefined;
-      latest = Math.max(latest, first.sentAt);
-    }
-    return latest;
-  };
-  const latenessById = new Map(queries.map((q) => [q.id, q.lateness]));
-  const delays: number[] = [];
-  const windowDelays = new Map<string, number>();
-  for (const { queryId, windowEnd, arrivedAt } of arrivals) {
-    const closeAt = watermarkReached(windowEnd + (latenessById.get(queryId) ?? 0));
-    if (closeAt === undefined || closeAt < measureFrom) continue;
-    const delay = arrivedAt - closeAt;
-    delays.push(delay);
-    const key = `${queryId}/${windowEnd}`;
-    windowDelays.set(key, Math.max(windowDelays.get(key) ?? -Infinity, delay));
-  }
-  const window = [...windowDelays.values()];
-  const during = (stage: string): Array<{ at: number; durationMs: number; results: number }> => (commits.get(stage) ?? []).filter((c) => c.at >= measureFrom && c.at <= stopAt);
-  const stageFigures = Object.fromEntries(
-    [...commits.keys()].map((stage) => {
-      const list = during(stage);
-      const durations = list.map((c) => c.durationMs);
-      const publishing = list.filter((c) => c.results > 0).map((c) => c.durationMs);
-      return [stage, {
-        transactions: list.length,
-        per_partition_per_s: Math.round((list.length / partitions / (seconds - warmupSeconds)) * 10) / 10,
-        commit_p50_ms: Math.round(percentile(durations, 50)),
-        commit_p99_ms: Math.round(percentile(durations, 99)),
-        publishing_commit_p50_ms: Math.round(percentile(publishing, 50)),
-      }];
-    }),
-  );
-  const figures = {
-    kafka: kafka.kind, rate, seconds, partitions, warmup_seconds: warmupSeconds,
-    events_sent: batchesSent * BATCH_EVENTS, sent_events_per_s: Math.round((batchesSent * BATCH_EVENTS) / sentSeconds), max_send_ms: maxSendMs,
-    results_measured: delays.length, windows_measured: window.length,
-    latency_p50_ms: Math.round(percentile(delays, 50)), latency_p99_ms: Math.round(percentile(delays, 99)), latency_max_ms: Math.round(Math.max(...delays)),
-    window_last_result_p50_ms: Math.round(percentile(window, 50)), window_last_result_p99_ms: Math.round(percentile(window, 99)),
-    stages: stageFigures,
-  };
-  if (process.env.JSON) console.log(JSON.stringify(figures));
+  const figures = await measureLatency({ brokers: kafka.brokers, rate, seconds, partitions, warmupSeconds });
+  if (process.env.JSON) console.log(JSON.stringify({ kafka: kafka.kind, ...figures }));
   else {
-    console.log(`kafka ${kafka.kind}, ${figures.sent_events_per_s} events/s sent for ${seconds} s (asked ${rate}), partitions ${partitions}, queries ${queries.length}; measured after ${warmupSeconds} s`);
-    console.log(`result after its window could close: ${delays.length} results, p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms, max ${figures.latency_max_ms} ms`);
-    console.log(`last result of each window: ${window.length} windows, p50 ${figures.window_last_result_p50_ms} ms, p99 ${figures.window_last_result_p99_ms} ms`);
-    for (const [stage, f] of Object.entries(stageFigures)) {
+    console.log(`kafka ${kafka.kind}, ${figures.sent_events_per_s} events/s sent for ${seconds} s (asked ${rate}), partitions ${partitions}, queries ${DEMO_QUERIES.length}; measured after ${warmupSeconds} s`);
+    console.log(`result after its window could close: ${figures.results_measured} results, p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms, max ${figures.latency_max_ms} ms`);
+    console.log(`last result of each window: ${figures.windows_measured} windows, p50 ${figures.window_last_result_p50_ms} ms, p99 ${figures.window_last_result_p99_ms} ms`);
+    for (const [stage, f] of Object.entries(figures.stages)) {
       console.log(`${stage}: ${f.transactions} transactions (${f.per_partition_per_s}/s per partition), commit p50 ${f.commit_p50_ms} ms, p99 ${f.commit_p99_ms} ms${Number.isFinite(f.publishing_commit_p50_ms) ? `; those publishing results: p50 ${f.publishing_commit_p50_ms} ms` : ''}`);
     }
   }
-  await watcher.stop();
-  await node.stop();
 } finally {
-  await Promise.allSettled([transport.close(), watcherTransport.close()]);
   await kafka.stop();
 }

@@ -1,0 +1,185 @@
+/**
+ * The benchmark suite: every figure of issue 10, measured in one run on one
+ * broker, each against its reference measured beside it.
+ *
+ *   npm run bench               # full: 10,000,000 events, 5-minute live rate
+ *   npm run bench -- --quick    # the same figures, small, in about 3 minutes
+ *
+ * Writes bench/results/latest.json, latest.md and latest.png (a quick run
+ * writes quick.json, quick.md and quick.png, so it never replaces the
+ * committed full run), and prints the table. Benchmarks report: nothing here
+ * fails because a figure is poor, only because a measurement could not be
+ * made (a contestant's results differ, a process died).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startKafka } from '../test/kafka/harness/index.ts';
+import { kafkaTransport } from '../runtime/kafka/index.ts';
+import { writeBenchInput, type BenchInput } from './suite/kafka-input.ts';
+import { measureRawConsumer } from './suite/raw-consumer.ts';
+import { measureEventideOnKafka, type EventideKafkaRun } from './suite/eventide-kafka.ts';
+import { measureLatency, type LatencyFigures } from './suite/latency.ts';
+import { searchSustainedRate, type SustainedSearch } from './suite/sustained.ts';
+import { measureInspectorCost } from './inspector.ts';
+import { chartSvg, renderPng, type Panel } from './suite/chart.ts';
+import { describeMachine, describeRepeated, markdownTable, type Headline, type TableRow } from './suite/report.ts';
+import { ratio, repeated, significant, type Repeated } from './suite/stats.ts';
+
+interface Profile {
+  readonly name: 'quick' | 'full';
+  /** Events of the throughput runs on Kafka. */
+  readonly events: number;
+  readonly partitions: number;
+  /** Measured runs of every contestant, after one warm-up run each. */
+  readonly runs: number;
+  /** Events of the memory-transport drains (the embedded figure and the inspector's cost). */
+  readonly embeddedEvents: number;
+  readonly latency: { readonly rate: number; readonly seconds: number; readonly warmupSeconds: number };
+  readonly live: { readonly probeSeconds: number; readonly confirmSeconds: number; readonly warmupSeconds: number; readonly nodes: readonly number[] };
+  readonly inspectorRounds: number;
+}
+
+const PROFILES: Record<'quick' | 'full', Profile> = {
+  quick: {
+    name: 'quick', events: 300_000, partitions: 6, runs: 3, embeddedEvents: 200_000,
+    latency: { rate: 20_000, seconds: 16, warmupSeconds: 6 },
+    live: { probeSeconds: 10, confirmSeconds: 10, warmupSeconds: 5, nodes: [1] },
+    inspectorRounds: 1,
+  },
+  full: {
+    name: 'full', events: 10_000_000, partitions: 6, runs: 3, embeddedEvents: 1_000_000,
+    latency: { rate: 20_000, seconds: 60, warmupSeconds: 15 },
+    live: { probeSeconds: 30, confirmSeconds: 300, warmupSeconds: 15, nodes: [1, 2, 3] },
+    inspectorRounds: 3,
+  },
+};
+
+const log = (line: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function main(): Promise<void> {
+  const profile = PROFILES[process.argv.includes('--quick') ? 'quick' : 'full'];
+  const suiteStarted = performance.now();
+  const notes: string[] = [];
+  log(`profile ${profile.name}: ${profile.events.toLocaleString('en-US')} events over ${profile.partitions} partitions, ${profile.runs} runs of each contestant after a warm-up`);
+  const kafka = await startKafka();
+  const kafkaVersion = /(\d+\.\d+\.\d+)/.exec(kafka.kind)?.[1] ?? kafka.kind;
+  const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'bench-suite' });
+  try {
+    const input = await writeBenchInput(transport, { rawTopic: `bench.input.${Date.now()}.events.raw`, partitions: profile.partitions, events: profile.events, closeAheadMs: 150_000 });
+    log(`input written in ${(input.writeMs / 1000).toFixed(1)} s`);
+
+    const raw = await repeatedRuns('bare kafkajs consumer', profile.runs, (run) => measureRawConsumer(kafka.brokers, input, run));
+    const eventideRuns: EventideKafkaRun[] = [];
+    const eventide = await repeatedRuns('eventide on Kafka', profile.runs, async (run) => {
+      const result = await measureEventideOnKafka(kafka.brokers, input, run);
+      if (run > 0) eventideRuns.push(result);
+      return result.eventsPerSecond;
+    });
+
+    const live: SustainedSearch[] = [];
+    let startRate = significant(eventide.median * 0.6, 2);
+    for (const nodes of profile.live.nodes) {
+      const search = await searchSustainedRate({ brokers: kafka.brokers, nodes, partitions: profile.partitions, startRate, probeSeconds: profile.live.probeSeconds, confirmSeconds: profile.live.confirmSeconds, warmupSeconds: profile.live.warmupSeconds, log });
+      live.push(search);
+      log(`live rate, ${nodes} node(s): ${search.sustainedEventsPerS} events/s sustained for ${profile.live.confirmSeconds} s`);
+      if (search.sustainedEventsPerS > 0) startRate = search.sustainedEventsPerS;
+    }
+
+    const latencyRuns: LatencyFigures[] = [];
+    for (let run = 0; run < profile.runs; run++) {
+      const figures = await measureLatency({ brokers: kafka.brokers, partitions: profile.partitions, ...profile.latency });
+      latencyRuns.push(figures);
+      log(`latency at ${figures.sent_events_per_s} events/s: p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms (${figures.results_measured} results)`);
+    }
+    const sustainedOne = live[0]?.sustainedEventsPerS ?? 0;
+    const loadedRuns: LatencyFigures[] = [];
+    if (sustainedOne > 0) {
+      for (let run = 0; run < (profile.name === 'full' ? profile.runs : 1); run++) {
+        const figures = await measureLatency({ brokers: kafka.brokers, partitions: profile.partitions, ...profile.latency, rate: Math.round((sustainedOne * 0.8) / 1000) * 1000 });
+        loadedRuns.push(figures);
+        log(`latency at 80 % of the live rate (${figures.sent_events_per_s} events/s): p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms (${figures.results_measured} results)`);
+      }
+    }
+
+    const inspector = await measureInspectorCost(profile.embeddedEvents, 4, profile.inspectorRounds, (line) => log(`inspector: ${line}`));
+
+    const latencyP50 = repeated(latencyRuns.map((f) => f.latency_p50_ms));
+    const latencyP99 = repeated(latencyRuns.map((f) => f.latency_p99_ms));
+    const headline: Headline = {
+      profile: profile.name,
+      embedded_vs_decode_ratio: null,
+      kafka_vs_raw_consumer_ratio: ratio(eventide.median, raw.median),
+      vs_kafka_streams_ratio: null,
+      same_results_as_kafka_streams: null,
+      latency_p50_ms: latencyP50.median,
+      latency_p99_ms: latencyP99.median,
+      restore_100k_windows_ms: null,
+      queries_100k_startup_ms: null,
+      rss_mb_per_100k_windows: null,
+      sustained_events_per_s: sustainedOne,
+      inspector_cost_ratio: significant(inspector.watchedVsUnwatched),
+    };
+    const rows: TableRow[] = [
+      { figure: 'events/s on Kafka, start to last result', eventide: describeRepeated(eventide, 'events/s'), reference: `bare kafkajs consumer: ${describeRepeated(raw, 'events/s')}`, target: '≥ 0.5 of the bare consumer', met: headline.kafka_vs_raw_consumer_ratio! >= 0.5 },
+      { figure: 'result after its window could close (20k events/s)', eventide: `p50 ${describeRepeated(latencyP50, 'ms')}, p99 ${describeRepeated(latencyP99, 'ms')}`, reference: '—', target: 'p50 < 100 ms, p99 < 200 ms', met: latencyP50.median < 100 && latencyP99.median < 200 },
+      ...(loadedRuns.length > 0 ? [{ figure: 'result latency at 80 % of the live rate', eventide: `p99 ${describeRepeated(repeated(loadedRuns.map((f) => f.latency_p99_ms)), 'ms')}`, reference: '—', target: 'p99 < 500 ms', met: repeated(loadedRuns.map((f) => f.latency_p99_ms)).median < 500 }] : []),
+      ...live.map((search) => ({ figure: `live rate, ${search.nodes} node(s), lag bounded for ${profile.live.confirmSeconds} s`, eventide: `${search.sustainedEventsPerS.toLocaleString('en-US')} events/s`, reference: search.confirmed === null ? '—' : `cores: ${Object.entries(search.confirmed.cores).map(([name, cores]) => `${name} ${cores}`).join(', ')}`, target: 'grows with nodes', met: null })),
+      { figure: 'inspector watched / unwatched (memory pipeline)', eventide: `${headline.inspector_cost_ratio}`, reference: `${Math.round(inspector.watched)} / ${Math.round(inspector.unwatched)} events/s`, target: '—', met: null },
+    ];
+    const machine = describeMachine(kafkaVersion);
+    const date = new Date().toISOString();
+    const title = `Benchmarks, profile ${profile.name}, ${date.slice(0, 10)}: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gib} GiB, Node ${process.version}, Kafka ${kafkaVersion} (one local broker), ${profile.events.toLocaleString('en-US')} events over ${profile.partitions} partitions, the demo's three queries`;
+    const table = markdownTable(title, rows, notes);
+    const panels: Panel[] = [
+      { title: `Events/s on Kafka, start to last result (${profile.events.toLocaleString('en-US')} events)`, unit: 'events/s', bars: [
+        { label: 'eventide, one node', value: eventide.median, min: eventide.min, max: eventide.max, ours: true },
+        { label: 'bare kafkajs consumer (gunzip + parse)', value: raw.median, min: raw.min, max: raw.max, ours: false },
+      ] },
+      { title: 'Result after its window could close, 20k events/s', unit: 'ms', bars: [
+        { label: 'eventide p50', value: latencyP50.median, min: latencyP50.min, max: latencyP50.max, ours: true },
+        { label: 'eventide p99', value: latencyP99.median, min: latencyP99.min, max: latencyP99.max, ours: true },
+      ] },
+    ];
+    const results = {
+      ...headline,
+      date,
+      duration_s: Math.round((performance.now() - suiteStarted) / 1000),
+      machine,
+      settings: { events: input.events, partitions: profile.partitions, runs: profile.runs, queries: input.queries, latency: profile.latency, live: profile.live, embedded_events: profile.embeddedEvents },
+      figures: {
+        eventide_kafka_events_per_s: eventide,
+        raw_consumer_events_per_s: raw,
+        eventide_kafka_transactions: eventideRuns.map((run) => run.transactions),
+        latency: latencyRuns,
+        latency_at_80_percent_of_live_rate: loadedRuns,
+        live,
+        inspector,
+      },
+      notes,
+    };
+    const directory = fileURLToPath(new URL('./results/', import.meta.url));
+    await mkdir(directory, { recursive: true });
+    const base = profile.name === 'full' ? 'latest' : 'quick';
+    await writeFile(`${directory}${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(`${directory}${base}.md`, table);
+    await renderPng(chartSvg(`eventide ${String((machine.versions as Record<string, string>).eventide)}: profile ${profile.name}`, title.replace(/^Benchmarks, /, ''), panels), `${directory}${base}.png`);
+    console.log(`\n${table}`);
+    log(`wrote bench/results/${base}.json, ${base}.md and ${base}.png in ${Math.round((performance.now() - suiteStarted) / 1000)} s`);
+  } finally {
+    await transport.close();
+    await kafka.stop();
+  }
+}
+
+/** One warm-up run, then `runs` measured runs; logs each. */
+async function repeatedRuns(name: string, runs: number, measure: (run: number) => Promise<number>): Promise<Repeated> {
+  const measured: number[] = [];
+  for (let run = 0; run <= runs; run++) {
+    const value = await measure(run);
+    log(`${name}, ${run === 0 ? 'warm-up' : `run ${run}`}: ${Math.round(value).toLocaleString('en-US')} events/s`);
+    if (run > 0) measured.push(value);
+  }
+  return repeated(measured);
+}
+
+await main();
