@@ -162,7 +162,8 @@ async function main(): Promise<void> {
     const base = profile.name === 'full' ? 'latest' : 'quick';
     await writeFile(`${directory}${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(`${directory}${base}.md`, table);
-    await renderPng(chartSvg(`eventide ${String((machine.versions as Record<string, string>).eventide)}: profile ${profile.name}`, title.replace(/^Benchmarks, /, ''), panels), `${directory}${base}.png`);
+    const subheading = [`${date.slice(0, 10)}, profile ${profile.name}: ${profile.events.toLocaleString('en-US')} events over ${profile.partitions} partitions, the demo's three queries, medians of ${profile.runs} runs (whiskers: their range)`, `${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gib} GiB, Node ${process.version}, Kafka ${kafkaVersion} (one local broker)`];
+    await renderPng(chartSvg(`eventide ${String((machine.versions as Record<string, string>).eventide)} against its references`, subheading, panels), `${directory}${base}.png`);
     console.log(`\n${table}`);
     log(`wrote bench/results/${base}.json, ${base}.md and ${base}.png in ${Math.round((performance.now() - suiteStarted) / 1000)} s`);
   } finally {

@@ -1,7 +1,7 @@
 /**
  * The suite's chart: throughput and latency of eventide against its peers,
- * drawn as SVG (one panel of horizontal bars per figure, each bar with its
- * value and the range of its runs) and rendered to PNG by Debian's
+ * drawn as SVG (one panel of horizontal bars per figure, each bar its median
+ * with a whisker over the range of its runs) and rendered to PNG by Debian's
  * Chromium through playwright-core, the browser the inspector's tests use.
  */
 import { writeFile } from 'node:fs/promises';
@@ -35,10 +35,10 @@ const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</
 const formatValue = (value: number, unit: string): string =>
   `${value >= 10_000 ? `${(value / 1000).toFixed(value >= 100_000 ? 0 : 1)}k` : value >= 100 ? Math.round(value).toString() : value.toPrecision(3)} ${unit}`;
 
-/** The chart as an SVG document. */
-export function chartSvg(heading: string, subheading: string, panels: readonly Panel[]): string {
-  const parts: string[] = [];
-  let y = 64;
+/** The chart as an SVG document; `subheading` lines go under the heading. */
+export function chartSvg(heading: string, subheading: readonly string[], panels: readonly Panel[]): string {
+  const parts: string[] = subheading.map((line, i) => `<text x="24" y="${54 + i * 17}" class="sub">${escape(line)}</text>`);
+  let y = 50 + subheading.length * 17;
   const plotWidth = WIDTH - LABEL_WIDTH - 150;
   for (const panel of panels) {
     const bars = panel.bars.filter((bar) => Number.isFinite(bar.value));
@@ -49,11 +49,14 @@ export function chartSvg(heading: string, subheading: string, panels: readonly P
       const width = Math.max(1, (bar.value / scale) * plotWidth);
       parts.push(`<text x="${LABEL_WIDTH - 10}" y="${y + 18}" class="label" text-anchor="end">${escape(bar.label)}</text>`);
       parts.push(`<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${width.toFixed(1)}" height="${BAR_HEIGHT - 6}" rx="3" class="${bar.ours ? 'ours' : 'peer'}"/>`);
+      let end = width;
       if (bar.min !== undefined && bar.max !== undefined && bar.max > bar.min) {
-        const [from, to] = [(bar.min / scale) * plotWidth + LABEL_WIDTH, (bar.max / scale) * plotWidth + LABEL_WIDTH];
-        parts.push(`<line x1="${from.toFixed(1)}" x2="${to.toFixed(1)}" y1="${y + BAR_HEIGHT / 2}" y2="${y + BAR_HEIGHT / 2}" class="range"/>`);
+        const [from, to] = [(bar.min / scale) * plotWidth, (bar.max / scale) * plotWidth];
+        const middle = y + BAR_HEIGHT / 2;
+        parts.push(`<path d="M${(LABEL_WIDTH + from).toFixed(1)} ${middle - 5}v10M${(LABEL_WIDTH + from).toFixed(1)} ${middle}H${(LABEL_WIDTH + to).toFixed(1)}M${(LABEL_WIDTH + to).toFixed(1)} ${middle - 5}v10" class="range"/>`);
+        end = Math.max(end, to);
       }
-      parts.push(`<text x="${LABEL_WIDTH + width + 8}" y="${y + 18}" class="value">${escape(formatValue(bar.value, panel.unit))}</text>`);
+      parts.push(`<text x="${LABEL_WIDTH + end + 8}" y="${y + 18}" class="value">${escape(formatValue(bar.value, panel.unit))}</text>`);
       y += BAR_HEIGHT;
     }
     y += PANEL_GAP;
@@ -64,11 +67,10 @@ export function chartSvg(heading: string, subheading: string, panels: readonly P
   text { font-family: 'DejaVu Sans', Arial, sans-serif; fill: #1d2433; }
   .heading { font-size: 20px; font-weight: bold; } .sub { font-size: 12px; fill: #5b6475; }
   .panel { font-size: 14px; font-weight: bold; } .label, .value { font-size: 13px; }
-  .ours { fill: #2f6fde; } .peer { fill: #9aa3b2; } .range { stroke: #1d2433; stroke-width: 2; }
+  .ours { fill: #2f6fde; } .peer { fill: #9aa3b2; } .range { stroke: #1d2433; stroke-width: 1.5; fill: none; opacity: 0.7; }
 </style>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="24" y="32" class="heading">${escape(heading)}</text>
-<text x="24" y="52" class="sub">${escape(subheading)}</text>
 ${parts.join('\n')}
 </svg>`;
 }
