@@ -35,7 +35,8 @@ interface Profile {
   /** Events of the memory-transport drains (the embedded figure and the inspector's cost). */
   readonly embeddedEvents: number;
   readonly latency: { readonly rate: number; readonly seconds: number; readonly warmupSeconds: number };
-  readonly live: { readonly probeSeconds: number; readonly confirmSeconds: number; readonly warmupSeconds: number; readonly nodes: readonly number[] };
+  /** Live rate: probe length, then the confirming run's length for one node and for more (the issue asks 5 minutes of one node). */
+  readonly live: { readonly maxProbes: number; readonly probeSeconds: number; readonly confirmSeconds: number; readonly confirmSecondsMoreNodes: number; readonly warmupSeconds: number; readonly nodes: readonly number[] };
   readonly inspectorRounds: number;
 }
 
@@ -43,13 +44,13 @@ const PROFILES: Record<'quick' | 'full', Profile> = {
   quick: {
     name: 'quick', events: 300_000, partitions: 6, runs: 3, embeddedEvents: 200_000,
     latency: { rate: 20_000, seconds: 16, warmupSeconds: 6 },
-    live: { probeSeconds: 10, confirmSeconds: 10, warmupSeconds: 5, nodes: [1] },
+    live: { maxProbes: 2, probeSeconds: 10, confirmSeconds: 10, confirmSecondsMoreNodes: 10, warmupSeconds: 5, nodes: [1] },
     inspectorRounds: 1,
   },
   full: {
     name: 'full', events: 10_000_000, partitions: 6, runs: 3, embeddedEvents: 1_000_000,
     latency: { rate: 20_000, seconds: 60, warmupSeconds: 15 },
-    live: { probeSeconds: 30, confirmSeconds: 300, warmupSeconds: 15, nodes: [1, 2, 3] },
+    live: { maxProbes: 6, probeSeconds: 20, confirmSeconds: 300, confirmSecondsMoreNodes: 60, warmupSeconds: 10, nodes: [1, 2, 3] },
     inspectorRounds: 3,
   },
 };
@@ -79,9 +80,10 @@ async function main(): Promise<void> {
     const live: SustainedSearch[] = [];
     let startRate = significant(eventide.median * 0.6, 2);
     for (const nodes of profile.live.nodes) {
-      const search = await searchSustainedRate({ brokers: kafka.brokers, nodes, partitions: profile.partitions, startRate, probeSeconds: profile.live.probeSeconds, confirmSeconds: profile.live.confirmSeconds, warmupSeconds: profile.live.warmupSeconds, log });
+      const confirmSeconds = nodes === 1 ? profile.live.confirmSeconds : profile.live.confirmSecondsMoreNodes;
+      const search = await searchSustainedRate({ brokers: kafka.brokers, nodes, partitions: profile.partitions, startRate, maxProbes: profile.live.maxProbes, probeSeconds: profile.live.probeSeconds, confirmSeconds, warmupSeconds: profile.live.warmupSeconds, log });
       live.push(search);
-      log(`live rate, ${nodes} node(s): ${search.sustainedEventsPerS} events/s sustained for ${profile.live.confirmSeconds} s`);
+      log(`live rate, ${nodes} node(s): ${search.sustainedEventsPerS} events/s sustained for ${confirmSeconds} s`);
       if (search.sustainedEventsPerS > 0) startRate = search.sustainedEventsPerS;
     }
 
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
       { figure: 'events/s on Kafka, start to last result', eventide: describeRepeated(eventide, 'events/s'), reference: `bare kafkajs consumer: ${describeRepeated(raw, 'events/s')}`, target: '≥ 0.5 of the bare consumer', met: headline.kafka_vs_raw_consumer_ratio! >= 0.5 },
       { figure: 'result after its window could close (20k events/s)', eventide: `p50 ${describeRepeated(latencyP50, 'ms')}, p99 ${describeRepeated(latencyP99, 'ms')}`, reference: '—', target: 'p50 < 100 ms, p99 < 200 ms', met: latencyP50.median < 100 && latencyP99.median < 200 },
       ...(loadedRuns.length > 0 ? [{ figure: 'result latency at 80 % of the live rate', eventide: `p99 ${describeRepeated(repeated(loadedRuns.map((f) => f.latency_p99_ms)), 'ms')}`, reference: '—', target: 'p99 < 500 ms', met: repeated(loadedRuns.map((f) => f.latency_p99_ms)).median < 500 }] : []),
-      ...live.map((search) => ({ figure: `live rate, ${search.nodes} node(s), lag bounded for ${profile.live.confirmSeconds} s`, eventide: `${search.sustainedEventsPerS.toLocaleString('en-US')} events/s`, reference: search.confirmed === null ? '—' : `cores: ${Object.entries(search.confirmed.cores).map(([name, cores]) => `${name} ${cores}`).join(', ')}`, target: 'grows with nodes', met: null })),
+      ...live.map((search) => ({ figure: `live rate, ${search.nodes} node(s), lag bounded for ${search.confirmed?.seconds ?? profile.live.probeSeconds} s`, eventide: `${search.sustainedEventsPerS.toLocaleString('en-US')} events/s`, reference: search.confirmed === null ? '—' : `cores: ${Object.entries(search.confirmed.cores).map(([name, cores]) => `${name} ${cores}`).join(', ')}`, target: 'grows with nodes', met: null })),
       { figure: 'inspector watched / unwatched (memory pipeline)', eventide: `${headline.inspector_cost_ratio}`, reference: `${Math.round(inspector.watched)} / ${Math.round(inspector.unwatched)} events/s`, target: '—', met: null },
     ];
     const machine = describeMachine(kafkaVersion);
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
       date,
       duration_s: Math.round((performance.now() - suiteStarted) / 1000),
       machine,
-      settings: { events: input.events, partitions: profile.partitions, runs: profile.runs, queries: input.queries, latency: profile.latency, live: profile.live, embedded_events: profile.embeddedEvents },
+      settings: { input_write_s: Math.round(input.writeMs / 100) / 10, events: input.events, partitions: profile.partitions, runs: profile.runs, queries: input.queries, latency: profile.latency, live: profile.live, embedded_events: profile.embeddedEvents },
       figures: {
         eventide_kafka_events_per_s: eventide,
         raw_consumer_events_per_s: raw,

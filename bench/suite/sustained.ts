@@ -144,7 +144,7 @@ export interface SustainedSearch {
  * the confirmation fails).
  */
 export async function searchSustainedRate(
-  options: Omit<SustainedOptions, 'rate' | 'seconds'> & { readonly startRate: number; readonly probeSeconds: number; readonly confirmSeconds: number; readonly log?: (line: string) => void },
+  options: Omit<SustainedOptions, 'rate' | 'seconds'> & { readonly startRate: number; readonly probeSeconds: number; readonly confirmSeconds: number; /** @default 8 */ readonly maxProbes?: number; readonly log?: (line: string) => void },
 ): Promise<SustainedSearch> {
   const probes: SustainedRun[] = [];
   const log = options.log ?? (() => {});
@@ -157,7 +157,8 @@ export async function searchSustainedRate(
   let good = 0;
   let bad = Number.POSITIVE_INFINITY;
   let rate = options.startRate;
-  for (let i = 0; i < 8; i++) {
+  const maxProbes = options.maxProbes ?? 8;
+  for (let i = 0; i < maxProbes; i++) {
     const run = await probe(rate, options.probeSeconds);
     if (run.sustained) {
       good = run.rate;
@@ -170,14 +171,15 @@ export async function searchSustainedRate(
       if (rate < 1000) break;
     }
   }
-  for (let i = 0; i < 2 && good > 0 && bad / good > 1.1; i++) {
+  for (let i = 0; i < 2 && probes.length < maxProbes && good > 0 && bad / good > 1.1; i++) {
     const middle = (good + bad) / 2;
     const run = await probe(middle, options.probeSeconds);
     if (run.sustained) good = run.rate;
     else bad = run.rate;
   }
-  let confirmed: SustainedRun | null = null;
-  for (let i = 0; i < 3 && good > 0; i++) {
+  // A probe as long as the confirmation confirms itself.
+  let confirmed: SustainedRun | null = options.confirmSeconds <= options.probeSeconds ? (probes.find((run) => run.sustained && run.rate === good) ?? null) : null;
+  for (let i = 0; i < 3 && good > 0 && confirmed === null; i++) {
     const run = await probe(good, options.confirmSeconds);
     if (run.sustained) {
       confirmed = run;
