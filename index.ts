@@ -98,6 +98,7 @@ export {
   NotAssignedError,
   PartitionAbandonedError,
   ProducerFencedError,
+  StaticReadError,
   TopicConfigError,
   TransactionStateError,
   TransportUnavailableError,

@@ -10,6 +10,7 @@ import { DecodeError } from '../protocols/errors.ts';
 import { decodeEventBatch } from '../protocols/event-batch/index.ts';
 import { decodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import { decodeMatchedEventBatch } from '../protocols/matched-events/index.ts';
+import { compileQueryRecord } from '../actors/query-index.ts';
 import { decodeQueryRecord, type QueryRecord } from '../protocols/query-record/index.ts';
 import { defineStage, defineTable, type StageDefinition, type TableDefinition } from '../index.ts';
 import { parseMachine } from '../actors/parse.ts';
@@ -48,7 +49,13 @@ const valueOf = (record: ConsumedRecord): Buffer => {
 
 /** The queries changelog as a table, on the queries topic of these names. */
 export function queriesTableOf(topics: PipelineTopicNames = TOPICS): TableDefinition<QueryRecord> {
-  return defineTable({ name: 'queries', topic: topics.queries, decode: decodeQueryRecord, deadLetterTopic: topics.deadletter });
+  // Compiled as it is decoded, in the table's slices: the match stage's index then finds each query compiled.
+  const decode = (bytes: Buffer): QueryRecord => {
+    const record = decodeQueryRecord(bytes);
+    compileQueryRecord(record.id, record);
+    return record;
+  };
+  return defineTable({ name: 'queries', topic: topics.queries, decode, deadLetterTopic: topics.deadletter });
 }
 
 /** The queries table on the default (unprefixed) topics. */

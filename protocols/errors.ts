@@ -116,6 +116,27 @@ export class UndecodableMarkerError extends EventideError {
   }
 }
 
+/**
+ * A static read (a restore, a table's changelog) stopped before the end of
+ * its range: the log could not deliver the batch at `offset`, e.g. one
+ * compressed with a codec this client cannot decompress, or corrupt. Trying
+ * again reads the same batch. Recover: register the codec (the cause names
+ * it), or move the partition's start past the batch (delete records up to it).
+ */
+export class StaticReadError extends EventideError {
+  readonly topic: string;
+  readonly partition: number;
+  /** The first offset the read could not deliver. */
+  readonly offset: number;
+
+  constructor(topic: string, partition: number, offset: number, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+  }
+}
+
 /** Invalid configuration or arguments. Recover: fix the flag, variable or file named in the message. */
 export class ConfigError extends EventideError {}
 

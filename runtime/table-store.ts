@@ -9,6 +9,9 @@ import type { TableChange } from '../protocols/stage.ts';
 import type { TableDefinition } from './stage.ts';
 import type { Logger } from './logger.ts';
 
+/** Longest a table decodes and applies records before it yields to the event loop. */
+const APPLY_SLICE_MS = 8;
+
 /** A changelog record the table's `decode` rejected (or that had no key), for the dead-letter topic. */
 export interface RejectedTableRecord {
   readonly record: ConsumedRecord;
@@ -93,25 +96,48 @@ export class TableStore<Value = unknown> implements TableView<Value> {
     this.#follower = null;
   }
 
-  #apply(records: readonly ConsumedRecord[]): void {
-    const changes: TableChange<Value>[] = [];
-    for (const record of records) {
-      if (record.key === null) {
-        this.#onRejected({ record, error: new Error('table record without a key') });
-        continue;
-      }
-      if (record.value === null) {
-        if (this.#entries.delete(record.key)) changes.push({ key: record.key, value: null });
-        continue;
-      }
-      try {
-        const value = this.definition.decode(record.value);
-        this.#entries.set(record.key, value);
-        changes.push({ key: record.key, value });
-      } catch (error) {
-        this.#onRejected({ record, error });
+  /**
+   * Decodes and applies a batch in slices of at most `APPLY_SLICE_MS`,
+   * yielding to the event loop between them: a fetch of a changelog can
+   * hold thousands of records, and decoding them (a table's `decode` may do
+   * real work, as the queries table compiling each query does) in one go
+   * starved the heartbeats. Each slice's changes go to the subscribers
+   * before the next slice starts, so they arrive complete and in order.
+   */
+  async #apply(records: readonly ConsumedRecord[]): Promise<void> {
+    let changes: TableChange<Value>[] = [];
+    let sliceStarted = performance.now();
+    for (let index = 0; index < records.length; index++) {
+      this.#applyRecord(records[index]!, changes);
+      if (index % 64 === 63 && performance.now() - sliceStarted >= APPLY_SLICE_MS) {
+        this.#tell(changes);
+        changes = [];
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStarted = performance.now();
       }
     }
+    this.#tell(changes);
+  }
+
+  #applyRecord(record: ConsumedRecord, changes: TableChange<Value>[]): void {
+    if (record.key === null) {
+      this.#onRejected({ record, error: new Error('table record without a key') });
+      return;
+    }
+    if (record.value === null) {
+      if (this.#entries.delete(record.key)) changes.push({ key: record.key, value: null });
+      return;
+    }
+    try {
+      const value = this.definition.decode(record.value);
+      this.#entries.set(record.key, value);
+      changes.push({ key: record.key, value });
+    } catch (error) {
+      this.#onRejected({ record, error });
+    }
+  }
+
+  #tell(changes: readonly TableChange<Value>[]): void {
     if (changes.length === 0) return;
     for (const listener of this.#listeners) listener(changes);
   }

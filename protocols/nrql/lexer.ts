@@ -15,10 +15,14 @@ export type Token =
 
 const SYMBOLS = ['<=', '>=', '!=', '<>', '(', ')', ',', '*', '=', '<', '>', ';'] as const;
 
-const isWordStart = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
-const isDigit = (c: string): boolean => c >= '0' && c <= '9';
-const isWordPart = (c: string): boolean => isWordStart(c) || isDigit(c) || c === '.';
-const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+// Character codes, not one-character strings: the lexer runs over every query the changelog holds at start-up.
+const isWordStartCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+const isWordPartCode = (c: number): boolean => isWordStartCode(c) || isDigitCode(c) || c === 46;
+const isSpaceCode = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+const isDigit = (c: string | undefined): boolean => c !== undefined && isDigitCode(c.charCodeAt(0));
+/** A number at the regex's `lastIndex` (sticky: no slice of the rest of the text per number). */
+const NUMBER = /-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/y;
 
 /**
  * Query text quoted in a message (between `quote`s): at most 60 characters,
@@ -60,13 +64,13 @@ export class Lexer {
 
   #scan(): Token {
     const text = this.#text;
-    while (this.#offset < text.length && isSpace(text[this.#offset])) this.#offset++;
+    while (this.#offset < text.length && isSpaceCode(text.charCodeAt(this.#offset))) this.#offset++;
     const start = this.#offset;
     if (start >= text.length) return { kind: 'end', text: '', position: start };
-    const c = text[start];
-    if (isWordStart(c)) {
+    const c = text[start]!;
+    if (isWordStartCode(text.charCodeAt(start))) {
       let end = start + 1;
-      while (end < text.length && isWordPart(text[end])) end++;
+      while (end < text.length && isWordPartCode(text.charCodeAt(end))) end++;
       this.#offset = end;
       return { kind: 'word', text: text.slice(start, end), position: start };
     }
@@ -91,7 +95,8 @@ export class Lexer {
   }
 
   #scanNumber(start: number): Token {
-    const match = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(this.#text.slice(start));
+    NUMBER.lastIndex = start;
+    const match = NUMBER.exec(this.#text);
     const raw = match![0];
     this.#offset = start + raw.length;
     return { kind: 'number', text: raw, value: Number(raw), position: start };

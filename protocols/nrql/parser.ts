@@ -59,9 +59,9 @@ export function parseQuery(text: string): QueryDefinition {
   while (!atEnd(cursor)) {
     const token = cursor.peek();
     const clause = CLAUSES.find((name) => cursor.isKeyword(token, name));
-    const expected = describeExpected(continuation, seen);
-    if (clause === undefined) throw cursor.syntaxError(expected);
-    if (seen.has(clause)) throw cursor.syntaxError(expected, token, `a second ${CLAUSE_NAMES[clause]} clause`);
+    // Described only for an error: building the text for every clause was 8 % of parsing 100,000 queries.
+    if (clause === undefined) throw cursor.syntaxError(describeExpected(continuation, seen));
+    if (seen.has(clause)) throw cursor.syntaxError(describeExpected(continuation, seen), token, `a second ${CLAUSE_NAMES[clause]} clause`);
     seen.add(clause);
     cursor.next();
     const position = token.position;

@@ -15,6 +15,7 @@ export class ReadCursor {
   next: number;
   readonly #chunks: ConsumedRecord[][] = [];
   #finished = false;
+  #failure: Error | undefined;
   #wake: (() => void) | undefined;
   readonly #onDrained: () => void;
 
@@ -49,7 +50,19 @@ export class ReadCursor {
     this.#wake?.();
   }
 
-  /** The next chunk, or undefined once the range is read. */
+  /**
+   * The log cannot deliver the rest of the range (the session's consumer
+   * crashed on a batch it cannot decode): the reader gets the chunks already
+   * taken, then `error`, instead of waiting for records that never come.
+   */
+  fail(error: Error): void {
+    if (this.#finished) return;
+    this.#failure = error;
+    this.#finished = true;
+    this.#wake?.();
+  }
+
+  /** The next chunk, or undefined once the range is read; throws the error of `fail` once the chunks before it are taken. */
   async take(): Promise<ConsumedRecord[] | undefined> {
     for (;;) {
       const chunk = this.#chunks.shift();
@@ -57,6 +70,7 @@ export class ReadCursor {
         if (this.#chunks.length === BUFFERED_CHUNKS - 1) this.#onDrained();
         return chunk;
       }
+      if (this.#failure !== undefined) throw this.#failure;
       if (this.#finished) return undefined;
       await new Promise<void>((resolve) => (this.#wake = resolve));
       this.#wake = undefined;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Isolation, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
+import { StaticReadError } from '../../protocols/errors.ts';
 import { fromTopicMap } from './assignment-diff.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
@@ -46,6 +47,9 @@ export class StaticReadSession {
       if (payload.batchSize !== 0) return;
       this.#cursors.get(topicPartitionKey(payload))?.advanceTo(Number(payload.lastOffset) + 1);
       this.#refreshFetching(payload);
+    });
+    this.#consumer.on(events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.#handleCrash(payload.error);
     });
   }
 
@@ -109,6 +113,22 @@ export class StaticReadSession {
         });
       });
     return this.#restarts;
+  }
+
+  /**
+   * kafkajs gave the consumer up (an error it does not retry, such as a batch
+   * it cannot decompress): no cursor would ever be fed again, so each fails
+   * naming where it stopped. The next read connects and subscribes anew.
+   */
+  #handleCrash(error: Error): void {
+    this.#running = false;
+    this.#topics.clear();
+    this.#assigned = [];
+    const cause = error.message;
+    for (const cursor of this.#cursors.values()) {
+      const { topic, partition } = cursor.partition;
+      cursor.fail(new StaticReadError(topic, partition, cursor.next, `kafka: reading ${topic}[${partition}] stopped at offset ${cursor.next} (of ${cursor.until} asked for): the reader's consumer crashed on a batch it cannot read: ${cause}`, { cause: error }));
+    }
   }
 
   #handleGroupJoin(assigned: TopicPartition[]): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { FollowOptions, TopicFollower } from '../../protocols/transport.ts';
+import { StaticReadError } from '../../protocols/errors.ts';
 import type { EndOffsets } from './end-offsets.ts';
 import type { KafkaGroupTimings } from './kafka-config.ts';
 import { toConsumedRecord } from './records.ts';
@@ -61,7 +62,13 @@ export async function followTopic(
     if (payload.topic === topic && payload.batchSize === 0) advance(payload.partition, Number(payload.lastOffset) + 1);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) settle.reject(payload.error);
+    if (payload.restart) return;
+    // Given up (a batch it cannot decompress): the follower stops where it is, and says where.
+    const [partition, endOffset] = [...end].find(([p, offset]) => (positions.get(p) ?? 0) < offset) ?? [...end][0] ?? [0, 0];
+    const at = positions.get(partition) ?? 0;
+    const error = new StaticReadError(topic, partition, at, `kafka: following ${topic} stopped at ${topic}[${partition}] offset ${at}${behind ? ` (of ${endOffset} to catch up to)` : ''}: its consumer crashed on a batch it cannot read: ${payload.error.message}`, { cause: payload.error });
+    if (behind) settle.reject(error);
+    else onError(error, { topic, handler: 'follow' });
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });

@@ -24,7 +24,7 @@ test('an event further ahead of the clock, or older, than its bounds gets a dead
 
 test('fused with parse, match screens raw events and the events it keeps keep their index in the batch', (t) => {
   const queries = { q: { v: 1 as const, id: 'q', nrql: 'SELECT count(*) FROM PageView TIMESERIES 1 minute', createdAt: NOW - 1000, expiresAt: NOW + 3_600_000 } };
-  const context: MatchContext = { partition: 0, inputTopic: 'events.raw', inputPartitions: 1, matchedTopic: 'events.matched', queries, index: buildQueryIndex(queries), eventTime: eventTimeBounds({ maxFutureMs: 60_000 }), maxMatchedRecordBytes: 1_048_588 };
+  const context: MatchContext = { partition: 0, inputTopic: 'events.raw', inputPartitions: 1, matchedTopic: 'events.matched', index: buildQueryIndex(queries), eventTime: eventTimeBounds({ maxFutureMs: 60_000 }), maxMatchedRecordBytes: 1_048_588 };
   const batch = { events: [event(NOW + 120_000), event(NOW - 1000), event(NOW)], rejected: [] };
   const { outputs, letters } = matchRecords(context, [{ offset: 7, value: batch }] as never, NOW);
   t.deepEqual(letters.map((letter) => [letter.reason, letter.offset]), [['future-timestamp', 7]]);
