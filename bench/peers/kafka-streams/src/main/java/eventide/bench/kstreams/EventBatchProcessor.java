@@ -49,6 +49,7 @@ final class EventBatchProcessor implements Processor<byte[], byte[], String, Eve
         progress.eventsRead.addAndGet(batch.events().size() + batch.rejected());
         progress.eventsRejected.addAndGet(batch.rejected());
         for (Event event : batch.events()) {
+            progress.newestEventTime.accumulateAndGet(event.timestamp(), Math::max);
             context.forward(new Record<>(event.eventType(), event, event.timestamp()));
         }
     }

@@ -31,8 +31,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
  * {@code {"state":"RUNNING","atMs":…}} when it runs, and once every one of the
  * {@code --events} input events has reached its query's windows,
  * {@code {"endOfInputAtMs":…}}: it then writes the end-of-input signal (two
- * records per partition of {@code <application-id>-end-of-input}, at a day
- * past the wall clock and one window plus grace later) so that stream time
+ * records per partition of {@code <application-id>-end-of-input}, one window
+ * plus grace past the newest event read, and one window plus grace later) so that stream time
  * closes every window of the input, and the windows of the first signal
  * close with the second. Errors go to stderr and as {@code {"error":…}}.
  *
@@ -117,18 +117,20 @@ public final class PeerMain {
     private static void signalEndOfInputWhenDrained(String brokers, String topic, int partitions, Duration grace, long expectedEvents, Progress progress) {
         try {
             while (!progress.drained(expectedEvents)) Thread.sleep(10);
-            long first = System.currentTimeMillis() + 86_400_000L;
+            // Just far enough: brokers refuse record timestamps more than an hour ahead (log.message.timestamp.after.max.ms).
+            long first = progress.newestEventTime.get() + DemoQueries.WINDOW_MS + grace.toMillis() + 1;
             long second = first + DemoQueries.WINDOW_MS + grace.toMillis() + 1;
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
             props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
                 long sentAt = System.currentTimeMillis();
+                List<java.util.concurrent.Future<?>> sends = new java.util.ArrayList<>();
                 for (long at : new long[] {first, second}) {
                     byte[] value = ("{\"endOfInputAt\":" + at + "}").getBytes(StandardCharsets.UTF_8);
-                    for (int p = 0; p < partitions; p++) producer.send(new ProducerRecord<>(topic, p, at, null, value));
+                    for (int p = 0; p < partitions; p++) sends.add(producer.send(new ProducerRecord<>(topic, p, at, null, value)));
                 }
-                producer.flush();
+                for (java.util.concurrent.Future<?> send : sends) send.get();
                 report("{\"endOfInputAtMs\":" + sentAt + ",\"progress\":" + progress + "}");
             }
         } catch (Exception e) {

@@ -14,6 +14,8 @@ final class Progress {
     final AtomicLong eventsRead = new AtomicLong();
     final AtomicLong eventsRejected = new AtomicLong();
     final AtomicLong batchesUnreadable = new AtomicLong();
+    /** The newest event time read: the end-of-input signal goes just far enough past it to close every window. */
+    final AtomicLong newestEventTime = new AtomicLong(Long.MIN_VALUE);
     final AtomicLongArray repartitioned;
     final AtomicLongArray windowed;
 
@@ -34,6 +36,6 @@ final class Progress {
     @Override
     public String toString() {
         return "{\"eventsRead\":" + eventsRead + ",\"eventsRejected\":" + eventsRejected + ",\"batchesUnreadable\":" + batchesUnreadable
-                + ",\"repartitioned\":" + repartitioned + ",\"windowed\":" + windowed + "}";
+                + ",\"newestEventTime\":" + newestEventTime + ",\"repartitioned\":" + repartitioned + ",\"windowed\":" + windowed + "}";
     }
 }
