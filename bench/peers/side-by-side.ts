@@ -14,19 +14,27 @@ import type { PipelineTopicNames } from '../../pipeline/topics.ts';
 import { LoadGenerator } from '../../pipeline/load-generator.ts';
 import { DEMO_QUERIES } from '../../cli/demo.ts';
 import { createLogger } from '../../cli/logging.ts';
-import { PEER_QUERY_IDS, readEventideResults } from './kafka-streams.ts';
+import { PEER_QUERY_IDS, readEventideResults, windowKey } from './kafka-streams.ts';
 
-/** Which events each demo query selects (its FROM and WHERE), by the peer's query id: the ground truth of a run's totals. */
-const SELECTS: Record<(typeof PEER_QUERY_IDS)[number], (event: Event) => boolean> = {
-  q1: (e) => e.eventType === 'PageView' && e.attributes.appName === 'shop',
-  q2: (e) => e.eventType === 'Transaction',
-  q3: (e) => (e.eventType === 'PageView' || e.eventType === 'Transaction') && typeof e.attributes.host === 'string' && e.attributes.host.startsWith('web-'),
+const WINDOW_MS = 10_000;
+
+/**
+ * What each demo query selects (its FROM and WHERE) and its FACET tuple, by the peer's query id: the ground
+ * truth of a run, worked out from the generated events alone.
+ */
+const QUERIES: Record<(typeof PEER_QUERY_IDS)[number], { selects: (event: Event) => boolean; facet: (event: Event) => unknown }> = {
+  q1: { selects: (e) => e.eventType === 'PageView' && e.attributes.appName === 'shop', facet: (e) => [e.attributes.country ?? null] },
+  q2: { selects: (e) => e.eventType === 'Transaction', facet: (e) => [e.attributes.appName ?? null] },
+  q3: {
+    selects: (e) => (e.eventType === 'PageView' || e.eventType === 'Transaction') && typeof e.attributes.host === 'string' && e.attributes.host.startsWith('web-'),
+    facet: () => null,
+  },
 };
 
 export interface DemoInput {
   readonly events: number;
-  /** Events each query selects, whatever window they fall in. */
-  readonly selected: Readonly<Record<string, number>>;
+  /** The true count of every query × 10 s window × facet, keyed as `windowKey` does. */
+  readonly expected: Map<string, number>;
 }
 
 /**
@@ -36,7 +44,7 @@ export interface DemoInput {
 export async function writeDemoInput(transport: Transport, topic: string, options: { events: number; partitions: number; startAt: number; spanMs: number }): Promise<DemoInput> {
   const { events, partitions, startAt, spanMs } = options;
   const generator = new LoadGenerator();
-  const selected: Record<string, number> = Object.fromEntries(PEER_QUERY_IDS.map((id) => [id, 0]));
+  const expected = new Map<string, number>();
   const producer = transport.producer();
   await producer.connect();
   try {
@@ -46,7 +54,13 @@ export async function writeDemoInput(transport: Transport, topic: string, option
       for (let i = from; i < Math.min(batches, from + 200); i++) {
         const at = startAt + Math.floor((i * 100 * spanMs) / events);
         const batch = Array.from({ length: Math.min(100, events - i * 100) }, () => generator.event(at));
-        for (const event of batch) for (const id of PEER_QUERY_IDS) if (SELECTS[id](event)) selected[id]!++;
+        for (const event of batch) {
+          for (const id of PEER_QUERY_IDS) {
+            if (!QUERIES[id].selects(event)) continue;
+            const key = windowKey(id, Math.floor(event.timestamp / WINDOW_MS) * WINDOW_MS, QUERIES[id].facet(event));
+            expected.set(key, (expected.get(key) ?? 0) + 1);
+          }
+        }
         records.push({ topic, partition: i % partitions, value: encodeEventBatch(batch, { gzip: i % 2 === 0 }) });
       }
       await producer.send(records);
@@ -54,7 +68,7 @@ export async function writeDemoInput(transport: Transport, topic: string, option
   } finally {
     await producer.disconnect();
   }
-  return { events, selected };
+  return { events, expected };
 }
 
 /** Registers the demo queries under the peer's ids (q1, q2, q3), valid for an hour. */

@@ -68,7 +68,7 @@ final class DemoQueries {
                     (a, v) -> {
                         v.put("count(*)", a.events);
                         putNumber(v, "average(duration)", a.durations == 0 ? Double.NaN : a.durationSum / a.durations);
-                        putNumber(v, "percentile(duration, 95)", a.sketch.quantile(0.95));
+                        putNumber(v, "percentile(duration, 95)", a.sketch == null ? Double.NaN : a.sketch.quantile(0.95));
                         return v;
                     }),
             new Query("q3",
@@ -77,7 +77,7 @@ final class DemoQueries {
                     e -> "[]",
                     (m, a) -> a.addUserAndMax(m),
                     (a, v) -> {
-                        v.put("uniqueCount(userId)", a.users.size());
+                        v.put("uniqueCount(userId)", a.users == null ? 0 : a.users.estimate());
                         putNumber(v, "max(duration)", a.maxDuration);
                         return v;
                     }));

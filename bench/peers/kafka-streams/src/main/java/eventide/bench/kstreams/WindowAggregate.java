@@ -1,11 +1,6 @@
 package eventide.bench.kstreams;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -15,16 +10,17 @@ import org.apache.kafka.common.serialization.Serializer;
  * The state of one window of one facet: the event count (count(*), and the
  * `events` of a result) and, for the queries that select them, durations
  * (sum and count for average, a {@link DurationSketch} for percentile, the
- * max) and the exact set of userIds (uniqueCount). Changed in place by the
- * adders, as Kafka Streams allows; encoded when the store writes it.
+ * max) and a {@link UniqueCountSketch} of userIds (uniqueCount); the sketches
+ * only for the query that selects them (null otherwise). Changed in place by
+ * the adders, as Kafka Streams allows; encoded whenever the store writes it.
  */
 final class WindowAggregate {
     long events;
     double durationSum;
     long durations;
     double maxDuration = Double.NaN;
-    DurationSketch sketch = new DurationSketch();
-    Set<String> users = new HashSet<>();
+    DurationSketch sketch;
+    UniqueCountSketch users;
 
     WindowAggregate countEvent() {
         events++;
@@ -36,6 +32,7 @@ final class WindowAggregate {
         if (!Double.isNaN(m.duration())) {
             durationSum += m.duration();
             durations++;
+            if (sketch == null) sketch = new DurationSketch();
             sketch.add(m.duration());
         }
         return this;
@@ -43,25 +40,23 @@ final class WindowAggregate {
 
     WindowAggregate addUserAndMax(Measurement m) {
         events++;
-        if (m.userId() != null) users.add(m.userId());
+        if (m.userId() != null) {
+            if (users == null) users = new UniqueCountSketch();
+            users.add(m.userId());
+        }
         if (!Double.isNaN(m.duration()) && (Double.isNaN(maxDuration) || m.duration() > maxDuration)) maxDuration = m.duration();
         return this;
     }
 
     static Serde<WindowAggregate> serde() {
         Serializer<WindowAggregate> serializer = (topic, a) -> {
-            List<byte[]> userBytes = new ArrayList<>(a.users.size());
-            int usersSize = 0;
-            for (String user : a.users) {
-                byte[] bytes = user.getBytes(StandardCharsets.UTF_8);
-                userBytes.add(bytes);
-                usersSize += 4 + bytes.length;
-            }
-            ByteBuffer out = ByteBuffer.allocate(8 + 8 + 8 + 8 + a.sketch.encodedSize() + 4 + usersSize);
+            int size = 8 + 8 + 8 + 8 + 1 + (a.sketch == null ? 0 : a.sketch.encodedSize()) + 1 + (a.users == null ? 0 : UniqueCountSketch.REGISTERS);
+            ByteBuffer out = ByteBuffer.allocate(size);
             out.putLong(a.events).putDouble(a.durationSum).putLong(a.durations).putDouble(a.maxDuration);
-            a.sketch.encode(out);
-            out.putInt(userBytes.size());
-            for (byte[] bytes : userBytes) out.putInt(bytes.length).put(bytes);
+            out.put((byte) (a.sketch == null ? 0 : 1));
+            if (a.sketch != null) a.sketch.encode(out);
+            out.put((byte) (a.users == null ? 0 : 1));
+            if (a.users != null) a.users.encode(out);
             return out.array();
         };
         Deserializer<WindowAggregate> deserializer = (topic, bytes) -> {
@@ -71,12 +66,8 @@ final class WindowAggregate {
             a.durationSum = in.getDouble();
             a.durations = in.getLong();
             a.maxDuration = in.getDouble();
-            a.sketch = DurationSketch.decode(in);
-            for (int i = in.getInt(); i > 0; i--) {
-                int length = in.getInt();
-                a.users.add(new String(bytes, in.position(), length, StandardCharsets.UTF_8));
-                in.position(in.position() + length);
-            }
+            if (in.get() == 1) a.sketch = DurationSketch.decode(in);
+            if (in.get() == 1) a.users = UniqueCountSketch.decode(in);
             return a;
         };
         return Serdes.serdeFrom(serializer, deserializer);
