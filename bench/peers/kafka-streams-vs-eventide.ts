@@ -44,7 +44,7 @@ try {
     const kafkaStreams = async (graceMs: number): Promise<KafkaStreamsRun> => {
       const result = await runKafkaStreamsPeer({ brokers, inputTopic: topics.raw, partitions, events, graceMs, applicationId: `ks-vs-${run}-grace-${graceMs}` });
       console.log(
-        `round ${round} Kafka Streams grace ${graceMs} ms: ${Math.round(result.eventsPerSecond).toLocaleString('en')} events/s (${(result.elapsedMs / 1000).toFixed(2)} s; RUNNING after ${result.startupMs} ms, ` +
+        `round ${round} Kafka Streams grace ${graceMs} ms: ${Math.round(result.eventsPerSecond).toLocaleString('en')} events/s (${(result.elapsedMs / 1000).toFixed(2)} s; ${Math.round(result.runningEventsPerSecond).toLocaleString('en')} events/s from RUNNING; RUNNING after ${result.startupMs} ms, ` +
           `input in its windows after ${result.drainedMs} ms, last result ${result.closeLatencyMs} ms after the end-of-input signal)`,
       );
       return result;
@@ -72,6 +72,7 @@ try {
   }
   console.log(`events: ${events}, partitions: ${partitions}, kafka ${kafka?.kind ?? process.env.KAFKA_BROKERS}`);
   console.log(summary(`Kafka Streams EOS v2, grace ${exactGraceMs} ms (exact)`, figures.ksExact.map((r) => r.eventsPerSecond), 'events/s'));
+  console.log(summary(`Kafka Streams EOS v2, grace ${exactGraceMs} ms (exact), from RUNNING`, figures.ksExact.map((r) => r.runningEventsPerSecond), 'events/s'));
   console.log(summary(`Kafka Streams EOS v2, grace ${eventideGraceMs} ms`, figures.ksEventideGrace.map((r) => r.eventsPerSecond), 'events/s'));
   console.log(summary('Kafka Streams last result after the end-of-input signal (exact grace)', figures.ksExact.map((r) => r.closeLatencyMs), 'ms'));
   console.log(summary('eventide (this script: until every window, 2 s idle close)', figures.eventide, 'events/s'));

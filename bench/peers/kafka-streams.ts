@@ -107,6 +107,8 @@ export interface KafkaStreamsRun {
   readonly elapsedMs: number;
   /** `events` over `elapsedMs`. */
   readonly eventsPerSecond: number;
+  /** `events` over the time from Kafka Streams reporting RUNNING to the last result: without the JVM's start and the group's first join. */
+  readonly runningEventsPerSecond: number;
   /** From starting the JVM to Kafka Streams reporting RUNNING. */
   readonly startupMs: number;
   /** From starting the JVM to every input event having reached its windows (when the end of input is signalled). */
@@ -172,7 +174,7 @@ export async function runKafkaStreamsPeer(options: KafkaStreamsRunOptions): Prom
     const startedAt = Date.now();
     const java = spawn(
       'java',
-      ['-cp', peer.classpath, peer.mainClass, '--brokers', options.brokers.join(','), '--input', options.inputTopic, '--results', resultsTopic,
+      [...javaOptions(), '-cp', peer.classpath, peer.mainClass, '--brokers', options.brokers.join(','), '--input', options.inputTopic, '--results', resultsTopic,
         '--application-id', applicationId, '--grace-ms', String(options.graceMs), '--events', String(options.events), '--threads', String(options.threads ?? 2)],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -224,6 +226,7 @@ export async function runKafkaStreamsPeer(options: KafkaStreamsRunOptions): Prom
     return {
       elapsedMs,
       eventsPerSecond: options.events / (elapsedMs / 1000),
+      runningEventsPerSecond: options.events / ((lastResultAt - runningAt) / 1000),
       startupMs: runningAt - startedAt,
       drainedMs: endOfInputAt - startedAt,
       closeLatencyMs: lastResultAt - endOfInputAt,
@@ -233,6 +236,11 @@ export async function runKafkaStreamsPeer(options: KafkaStreamsRunOptions): Prom
   } finally {
     await transport.close();
   }
+}
+
+/** JVM options from KAFKA_STREAMS_PEER_JAVA_OPTS (space-separated), e.g. `-Xmx2g` or a flight recording to profile the peer. */
+function javaOptions(): string[] {
+  return (process.env.KAFKA_STREAMS_PEER_JAVA_OPTS ?? '').split(' ').filter((option) => option !== '');
 }
 
 /** A topic just created may have no leader yet: try again for up to 10 s while the error says it may pass. */
