@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { kafkaTransport } from '../../runtime/kafka/index.ts';
 import type { Transport } from '../../protocols/transport.ts';
 import { decodeWindowResult } from '../../protocols/result/index.ts';
+import { resultKey } from '../suite/results-map.ts';
 
 const PEER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'kafka-streams');
 const MAIN_CLASS = 'eventide.bench.kstreams.PeerMain';
@@ -88,9 +89,17 @@ export interface KafkaStreamsRunOptions {
   readonly inputTopic: string;
   /** Partitions of the input topic (the peer's tasks, repartition topics and results topic have as many). */
   readonly partitions: number;
-  /** How many events the input holds: the peer signals the end of input once every one of them has reached its windows. */
+  /** Data events in the input, for `eventsPerSecond`. */
   readonly events: number;
-  /** Grace of the peer's windows: 2,000 is eventide's lateness; exact results need enough for the slowest partition (see README). */
+  /**
+   * Every event the input holds (the suite's closing events included): the peer signals the end of input once
+   * every one of them has reached its windows, so a count short of the truth lets the signal overtake the
+   * last events. @default events
+   */
+  readonly inputEvents?: number;
+  /** Windows that end after this event time (the suite's closing events') are left out of `results`. @default none left out */
+  readonly closingTime?: number;
+  /** Grace of the peer's windows: 2,000 is eventide's lateness; `graceForExactResults` gives exact results (see README). */
   readonly graceMs: number;
   /** Where the peer publishes. @default `${applicationId}-results` */
   readonly resultsTopic?: string;
@@ -118,14 +127,24 @@ export interface KafkaStreamsRun {
    * read_committed: the latency of closing windows, as bench/latency.ts measures it for eventide.
    */
   readonly closeLatencyMs: number;
-  /** Count of events per `${queryId}|${windowStart}|${JSON.stringify(facet)}`, end-of-input windows left out. */
+  /** Count of events per `windowKey` (query × window × facet); end-of-input windows, and those ending after `closingTime`, left out. */
   readonly results: Map<string, number>;
   /** What the peer says it read: events, rejected events, unreadable batches. */
   readonly progress: unknown;
 }
 
-/** The key of one query × window × facet in a results map. */
-export const windowKey = (queryId: string, windowStart: number, facet: unknown): string => `${queryId}|${windowStart}|${JSON.stringify(facet)}`;
+/** The key of one query × window × facet in a results map: the suite's `resultKey` (bench/suite/results-map.ts). */
+export const windowKey = (queryId: string, windowStart: number, facet: readonly unknown[] | null): string => resultKey(queryId, windowStart, facet);
+
+/**
+ * A grace for which no event of the input can be late, whatever order the partitions are read in: its whole
+ * span of event time (first event to the newest, closing events included), one window and the generator's
+ * jitter. Kafka Streams' results are exact at this grace; with the suite's input (60 s of data, closing
+ * events 150 s after it) that is 221 s.
+ */
+export function graceForExactResults(input: { readonly firstEventTime: number; readonly newestEventTime: number }): number {
+  return input.newestEventTime - input.firstEventTime + 10_000 + 1_000;
+}
 
 /**
  * Runs the peer on `inputTopic` until it has published every window of the
@@ -156,15 +175,16 @@ export async function runKafkaStreamsPeer(options: KafkaStreamsRunOptions): Prom
         const arrivedAt = Date.now();
         for (const record of records) {
           if (record.value === null) continue;
-          const result = JSON.parse(record.value.toString('utf8')) as { queryId: string; windowStart: number; facet: unknown; events: number; endOfInput: boolean };
+          const result = JSON.parse(record.value.toString('utf8')) as { queryId: string; windowStart: number; windowEnd: number; facet: unknown[] | null; events: number; endOfInput: boolean };
           if (result.endOfInput) {
             endOfInputResults++;
             continue;
           }
+          lastResultAt = arrivedAt;
+          if (options.closingTime !== undefined && result.windowEnd > options.closingTime) continue;
           const key = windowKey(result.queryId, result.windowStart, result.facet);
           if (results.has(key)) throw new Error(`the Kafka Streams peer published ${key} twice`);
           results.set(key, result.events);
-          lastResultAt = arrivedAt;
         }
         if (endOfInputResults >= expectedEndOfInputResults) allPublished();
       },
@@ -175,7 +195,7 @@ export async function runKafkaStreamsPeer(options: KafkaStreamsRunOptions): Prom
     const java = spawn(
       'java',
       [...javaOptions(), '-cp', peer.classpath, peer.mainClass, '--brokers', options.brokers.join(','), '--input', options.inputTopic, '--results', resultsTopic,
-        '--application-id', applicationId, '--grace-ms', String(options.graceMs), '--events', String(options.events), '--threads', String(options.threads ?? 2)],
+        '--application-id', applicationId, '--grace-ms', String(options.graceMs), '--events', String(options.inputEvents ?? options.events), '--threads', String(options.threads ?? 2)],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const said: string[] = [];
@@ -258,10 +278,11 @@ async function retryWhileRetriable<T>(attempt: () => Promise<T>): Promise<T> {
 
 /**
  * eventide's published results (read_committed, to the end of the topic) in
- * the peer's shape: events per query × window × facet. Throws on a window
+ * the peer's shape: events per query × window × facet, leaving out windows that end after `closingTime`
+ * when given. Throws on a window
  * published twice, which would break exactly-once.
  */
-export async function readEventideResults(transport: Transport, resultsTopic: string): Promise<Map<string, number>> {
+export async function readEventideResults(transport: Transport, resultsTopic: string, closingTime?: number): Promise<Map<string, number>> {
   const reader = transport.reader();
   const ends = await reader.endOffsets(resultsTopic, 'read_committed');
   const starts = await reader.startOffsets(resultsTopic);
@@ -272,6 +293,7 @@ export async function readEventideResults(transport: Transport, resultsTopic: st
       for (const record of chunk) {
         if (record.value === null) continue;
         const result = decodeWindowResult(record.value);
+        if (closingTime !== undefined && result.windowEnd > closingTime) continue;
         const key = windowKey(result.queryId, result.windowStart, result.facet);
         if (results.has(key)) throw new Error(`eventide published ${key} twice`);
         results.set(key, result.events);

@@ -22,7 +22,7 @@ const WINDOW_MS = 10_000;
  * What each demo query selects (its FROM and WHERE) and its FACET tuple, by the peer's query id: the ground
  * truth of a run, worked out from the generated events alone.
  */
-const QUERIES: Record<(typeof PEER_QUERY_IDS)[number], { selects: (event: Event) => boolean; facet: (event: Event) => unknown }> = {
+const QUERIES: Record<(typeof PEER_QUERY_IDS)[number], { selects: (event: Event) => boolean; facet: (event: Event) => unknown[] | null }> = {
   q1: { selects: (e) => e.eventType === 'PageView' && e.attributes.appName === 'shop', facet: (e) => [e.attributes.country ?? null] },
   q2: { selects: (e) => e.eventType === 'Transaction', facet: (e) => [e.attributes.appName ?? null] },
   q3: {
