@@ -140,7 +140,7 @@ export const windowKey = (queryId: string, windowStart: number, facet: readonly 
  * A grace for which no event of the input can be late, whatever order the partitions are read in: its whole
  * span of event time (first event to the newest, closing events included), one window and the generator's
  * jitter. Kafka Streams' results are exact at this grace; with the suite's input (60 s of data, closing
- * events 150 s after it) that is 221 s.
+ * events 15 s after it) that is 86 s.
  */
 export function graceForExactResults(input: { readonly firstEventTime: number; readonly newestEventTime: number }): number {
   return input.newestEventTime - input.firstEventTime + 10_000 + 1_000;
