@@ -14,7 +14,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Event } from '../protocols/event.ts';
 import type { DecodedEventBatch } from '../protocols/event-batch/index.ts';
-import { encodeMatchedEventBatch, type MatchedEvent } from '../protocols/matched-events/index.ts';
+import { encodeMatchedEventBatch, MATCHED_EVENTS_VERSION, type MatchedEvent } from '../protocols/matched-events/index.ts';
 import type { QueryRecord } from '../protocols/query-record/index.ts';
 import type { DeadLetterRequest, OutputRecord, PartitionInput, RuntimeMessage, StageEmission, StageRecord } from '../protocols/stage.ts';
 import { emptyQueryIndex, project, updateQueryIndex, type QueryIndex } from './query-index.ts';
@@ -83,7 +83,7 @@ export function matchRecords(context: MatchContext, records: readonly StageRecor
   const source = { topic: context.inputTopic, partition: context.partition, partitions: context.inputPartitions };
   for (const [queryId, events] of perQuery) {
     const write = (chunk: readonly MatchedEvent[]): void => {
-      const value = encodeMatchedEventBatch({ v: 1, queryId, source, events: chunk });
+      const value = encodeMatchedEventBatch({ v: MATCHED_EVENTS_VERSION, queryId, source, events: chunk });
       const bytes = producedRecordBytes({ key: queryId, value });
       if (bytes <= context.maxMatchedRecordBytes) outputs.push({ topic: context.matchedTopic, key: queryId, value });
       else if (chunk.length === 1) {

@@ -1,42 +1,21 @@
 /**
- * Matched events on `events.matched`, version 1, keyed by query id. One
- * record holds the events of one source partition that matched one query;
- * each event carries the offset and index it came from, so downstream can
- * recognise replayed input.
+ * Matched events, version 1: one JSON object per record. eventide writes v2
+ * now; v1 is still read, so topics and transactions written before keep
+ * draining, and still written where asked (`v: 1`).
  *
  * @example
  * ```ts
- * encodeMatchedEventBatch({ v: 1, queryId: 'q1', source: { topic: 'events.parsed', partition: 3 },
+ * encodeMatchedEventBatchV1({ v: 1, queryId: 'q1', source: { topic: 'events.parsed', partition: 3, partitions: 6 },
  *   events: [{ offset: 42, index: 0, timestamp: 1700000000000, attributes: { appName: 'shop' } }] });
  * ```
  */
-import type { AttributeValue } from '../event.ts';
 import { Fields, parseJsonObject } from '../json/json-fields.ts';
+import type { MatchedEvent, MatchedEventBatch } from './batch.ts';
 
 const CONTRACT = 'matched-events';
 
-/** An event that matched a query. */
-export interface MatchedEvent {
-  /** Offset of the source record. */
-  readonly offset: number;
-  /** Index of the event within that source record (a raw batch holds many). */
-  readonly index: number;
-  /** Event time, milliseconds since the epoch. */
-  readonly timestamp: number;
-  readonly attributes: Readonly<Record<string, AttributeValue>>;
-}
-
-/** The events of one source partition that matched one query. */
-export interface MatchedEventBatch {
-  readonly v: 1;
-  readonly queryId: string;
-  /** Where the events came from; `partitions` is the source topic's partition count, so the consumer knows every source it must wait for. */
-  readonly source: { readonly topic: string; readonly partition: number; readonly partitions: number };
-  readonly events: readonly MatchedEvent[];
-}
-
-/** Encodes a batch of matched events. */
-export function encodeMatchedEventBatch(batch: MatchedEventBatch): Buffer {
+/** Encodes a batch of matched events as v1 JSON (whatever its `v` says). */
+export function encodeMatchedEventBatchV1(batch: MatchedEventBatch): Buffer {
   const { queryId, source, events } = batch;
   return Buffer.from(
     JSON.stringify({
@@ -50,11 +29,11 @@ export function encodeMatchedEventBatch(batch: MatchedEventBatch): Buffer {
 }
 
 /**
- * Decodes a batch of matched events. Throws `DecodeError` with reason
+ * Decodes a v1 batch of matched events. Throws `DecodeError` with reason
  * `malformed-json`, `not-an-object`, `missing-field`, `invalid-field` or
  * `unsupported-version`; the message names the field, e.g. `events[2].offset`.
  */
-export function decodeMatchedEventBatch(bytes: Buffer): MatchedEventBatch {
+export function decodeMatchedEventBatchV1(bytes: Buffer): MatchedEventBatch {
   const fields = new Fields(CONTRACT, parseJsonObject(bytes, CONTRACT));
   fields.version(1);
   const queryId = fields.string('queryId', { nonEmpty: true });
