@@ -15,7 +15,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
 import type { Event } from '../event.ts';
-import { readFlatEvent, toFlatObject } from '../json/flat-event.ts';
+import { readFlatEvent, toFlatObject, type FlatEventOptions } from '../json/flat-event.ts';
 import { describeJson, parseJson } from '../json/json-fields.ts';
 import { boundedJson } from '../json/bounded-json.ts';
 
@@ -64,6 +64,9 @@ export const RESERVED_ATTRIBUTES: Readonly<Record<string, string>> = {
   v: 'it is the version field of parsed events',
 };
 
+/** How every element of a raw batch is read (one object for all: this runs per event). */
+const RAW_EVENT: FlatEventOptions = { where: `${CONTRACT}: event`, isoTimestamps: true, reservedAttributes: RESERVED_ATTRIBUTES };
+
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 /** Whether the bytes start with the gzip magic number (1f 8b). */
@@ -92,15 +95,12 @@ export function decodeEventBatch(bytes: Buffer, limits: EventBatchLimits = {}): 
   }
   const events: Event[] = [];
   const rejected: RejectedEvent[] = [];
-  batch.forEach((element: unknown, index) => {
-    const verdict = readFlatEvent(element, {
-      where: `${CONTRACT}: event ${index}`,
-      isoTimestamps: true,
-      reservedAttributes: RESERVED_ATTRIBUTES,
-    });
+  for (let index = 0; index < batch.length; index++) {
+    const element: unknown = batch[index];
+    const verdict = readFlatEvent(element, RAW_EVENT, index);
     if (verdict.ok) events.push(verdict.event);
     else rejected.push({ index, reason: verdict.reason, message: verdict.message, original: boundedJson(element) });
-  });
+  }
   return { events, rejected };
 }
 

@@ -18,7 +18,7 @@ export type FlatEventVerdict =
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
 export interface FlatEventOptions {
-  /** Where the element is, for messages, e.g. `event-batch: event 3`. */
+  /** Where the element is, for messages, e.g. `event-batch: event` (with the position `readFlatEvent` is given: `event-batch: event 3`). */
   readonly where: string;
   /** Accept ISO-8601 strings (with a time zone) as timestamps and convert them. */
   readonly isoTimestamps: boolean;
@@ -63,45 +63,50 @@ export function parseIsoTimestamp(text: string): number | undefined {
 /** Untrusted text in a message, cut: a message never embeds a megabyte of input. */
 const shortText = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}… (${text.length} characters)` : text);
 
-/** Checks one flat JSON element and turns it into an `Event`. */
-export function readFlatEvent(element: unknown, options: FlatEventOptions): FlatEventVerdict {
-  const { where } = options;
+/**
+ * Checks one flat JSON element and turns it into an `Event`. `position` (the
+ * element's index in its batch) is added to `options.where` in messages only,
+ * so one options object serves a whole batch and no message text is built
+ * for an event that is valid.
+ */
+export function readFlatEvent(element: unknown, options: FlatEventOptions, position?: number): FlatEventVerdict {
   if (!isJsonObject(element)) {
+    const where = whereOf(options, position);
     return reject('not-an-object', `${where} must be a JSON object, got ${describeJson(element)}`);
   }
   const eventType = Object.hasOwn(element, 'eventType') ? element.eventType : undefined;
   if (eventType === undefined || eventType === null) {
-    return reject('missing-event-type', `${where} has no "eventType"`);
+    return reject('missing-event-type', `${whereOf(options, position)} has no "eventType"`);
   }
   if (typeof eventType !== 'string' || eventType === '') {
-    return reject('missing-event-type', `${where}: "eventType" must be a non-empty string, got ${describeJson(eventType)}`);
+    return reject('missing-event-type', `${whereOf(options, position)}: "eventType" must be a non-empty string, got ${describeJson(eventType)}`);
   }
   const rawTimestamp = Object.hasOwn(element, 'timestamp') ? element.timestamp : undefined;
   if (rawTimestamp === undefined || rawTimestamp === null) {
-    return reject('missing-timestamp', `${where} (${shortText(eventType)}) has no "timestamp"`);
+    return reject('missing-timestamp', `${whereOf(options, position)} (${shortText(eventType)}) has no "timestamp"`);
   }
   const timestamp = readTimestamp(rawTimestamp, options.isoTimestamps);
   if (timestamp === undefined) {
     const accepted = options.isoTimestamps ? 'epoch milliseconds or an ISO-8601 date-time with a time zone' : 'epoch milliseconds';
     return reject(
       'invalid-timestamp',
-      `${where} (${shortText(eventType)}): "timestamp" must be ${accepted}, got ${typeof rawTimestamp === 'object' ? describeJson(rawTimestamp) : shortJson(rawTimestamp)}`,
+      `${whereOf(options, position)} (${shortText(eventType)}): "timestamp" must be ${accepted}, got ${typeof rawTimestamp === 'object' ? describeJson(rawTimestamp) : shortJson(rawTimestamp)}`,
     );
   }
-  const envelope = options.envelopeKeys ?? [];
+  const envelope = options.envelopeKeys;
   const reserved = options.reservedAttributes;
   // Built in place rather than through entries arrays: this runs for every event of every raw batch.
   const attributes: Record<string, AttributeValue> = {};
   for (const name in element) {
-    if (!Object.hasOwn(element, name) || name === 'eventType' || name === 'timestamp' || envelope.includes(name)) continue;
+    if (name === 'eventType' || name === 'timestamp' || !Object.hasOwn(element, name) || (envelope !== undefined && envelope.includes(name))) continue;
     if (reserved !== undefined && Object.hasOwn(reserved, name)) {
-      return reject('invalid-attribute', `${where} (${shortText(eventType)}): attribute "${shortText(name)}" is reserved: ${reserved[name]}`);
+      return reject('invalid-attribute', `${whereOf(options, position)} (${shortText(eventType)}): attribute "${shortText(name)}" is reserved: ${reserved[name]}`);
     }
     const value = element[name];
     if (!isAttributeValue(value)) {
       return reject(
         'invalid-attribute',
-        `${where} (${shortText(eventType)}): attribute "${shortText(name)}" must be a string, number, boolean or null, got ${describeJson(value)}`,
+        `${whereOf(options, position)} (${shortText(eventType)}): attribute "${shortText(name)}" must be a string, number, boolean or null, got ${describeJson(value)}`,
       );
     }
     setOwn(attributes, name, value);
@@ -132,6 +137,10 @@ function readTimestamp(value: unknown, isoTimestamps: boolean): number | undefin
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'string' && isoTimestamps) return parseIsoTimestamp(value);
   return undefined;
+}
+
+function whereOf(options: FlatEventOptions, position: number | undefined): string {
+  return position === undefined ? options.where : `${options.where} ${position}`;
 }
 
 function reject(reason: string, message: string): FlatEventVerdict {

@@ -10,11 +10,12 @@
  */
 import { DecodeError, EventideError } from '../errors.ts';
 import type { Event } from '../event.ts';
-import { readFlatEvent, toFlatObject } from '../json/flat-event.ts';
+import { readFlatEvent, toFlatObject, type FlatEventOptions } from '../json/flat-event.ts';
 import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 const CONTRACT = 'parsed-event';
 const VERSION = 1;
+const PARSED_EVENT: FlatEventOptions = { where: `${CONTRACT}: the event`, isoTimestamps: false, envelopeKeys: ['v'] };
 
 /**
  * Encodes one event. An attribute named `v` would collide with the version
@@ -36,7 +37,7 @@ export function encodeParsedEvent(event: Event): Buffer {
 export function decodeParsedEvent(bytes: Buffer): Event {
   const object = parseJsonObject(bytes, CONTRACT);
   new Fields(CONTRACT, object).version(VERSION);
-  const verdict = readFlatEvent(object, { where: `${CONTRACT}: the event`, isoTimestamps: false, envelopeKeys: ['v'] });
+  const verdict = readFlatEvent(object, PARSED_EVENT);
   if (!verdict.ok) throw new DecodeError(verdict.reason, verdict.message);
   return verdict.event;
 }
