@@ -12,6 +12,7 @@ import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/ex
 import type { Event } from '../../protocols/event.ts';
 import type { Role } from '../../pipeline/stages.ts';
 import { TOPICS } from '../../pipeline/topics.ts';
+import { encodeMatchedEventBatch } from '../../protocols/matched-events/index.ts';
 import { MAX_DEAD_LETTER_ORIGINAL_BYTES } from '../../runtime/partition-host.ts';
 
 const SPAN_MS = 2 * 60_000;
@@ -110,6 +111,8 @@ for (const handOver of HAND_OVERS) {
   });
 
   test(`${handOver}: a matched-events record that does not decode, or names no known query, is dead-lettered by aggregate`, async (t) => {
+    const binary = encodeMatchedEventBatch({ v: 2, queryId: 'shop-views', source: { topic: TOPICS.raw, partition: 0, partitions: 3 }, events: [{ offset: 0, index: 0, timestamp: EVENTS[0]!.timestamp, attributes: {} }] });
+    const cutBinaryRecord = binary.subarray(0, binary.length - 3);
     const fixture = new PipelineFixture({ snapshotEveryMs: 2000 }, { handOver });
     t.teardown(() => fixture.stop());
     await fixture.createTopics(3, 4);
@@ -118,6 +121,7 @@ for (const handOver of HAND_OVERS) {
     await fixture.admin.producer().send([
       { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: Buffer.from('{"v":1,"queryId":') },
       { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: Buffer.from('{"v":2,"queryId":"shop-views"}') },
+      { topic: TOPICS.matched, partition: 1, key: 'shop-views', value: cutBinaryRecord },
     ]);
     await fixture.produceMatched('no-such-query', [EVENTS[0]!]);
     const expected = expectedResults(STANDARD_QUERIES, EVENTS);
@@ -126,8 +130,9 @@ for (const handOver of HAND_OVERS) {
 
     t.deepEqual(compareResults(await fixture.results(), expected), []);
     const letters = await fixture.deadLetters();
-    t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`).sort(), ['aggregate/malformed-json', 'aggregate/unknown-query', 'aggregate/unsupported-version']);
+    t.deepEqual(letters.map((letter) => `${letter.stage}/${letter.reason}`).sort(), ['aggregate/malformed-json', 'aggregate/truncated', 'aggregate/unknown-query', 'aggregate/unsupported-version']);
     t.true(letters.every((letter) => letter.source.topic === TOPICS.matched));
+    t.deepEqual(letters.find((letter) => letter.reason === 'truncated')?.original, cutBinaryRecord, 'the cut binary record is kept whole in its dead letter');
     t.deepEqual(fixture.errors, []);
   });
 }
