@@ -25,7 +25,7 @@
 import { createRequire } from 'node:module';
 import { compressionCodecs, type CompressionCodecName } from '../runtime/kafka/codecs.ts';
 import { LoadGenerator } from '../pipeline/load-generator.ts';
-import { encodeMatchedEventBatch, type MatchedEvent } from '../protocols/matched-events/index.ts';
+import { encodeMatchedEventBatch, MATCHED_EVENTS_VERSION, type MatchedEvent } from '../protocols/matched-events/index.ts';
 import { encodeParsedEvent } from '../protocols/parsed-event/index.ts';
 import type { Event } from '../protocols/event.ts';
 import { encodeEventBatch } from '../protocols/event-batch/index.ts';
@@ -64,7 +64,7 @@ function shapes(): Shape[] {
   const matched = raw.flatMap((events, offset) =>
     queries.map(([queryId, matches]) => {
       const hits: MatchedEvent[] = events.flatMap((event, index) => (matches(event) ? [{ offset, index, timestamp: event.timestamp, attributes: event.attributes }] : []));
-      return { key: Buffer.from(queryId), value: encodeMatchedEventBatch({ v: 1, queryId, source: { topic: 'events.parsed', partition: 0, partitions: 6 }, events: hits }), events: hits.length };
+      return { key: Buffer.from(queryId), value: encodeMatchedEventBatch({ v: MATCHED_EVENTS_VERSION, queryId, source: { topic: 'events.parsed', partition: 0, partitions: 6 }, events: hits }), events: hits.length };
     }),
   );
   const singles = raw.flat().slice(0, 500);
