@@ -3,6 +3,7 @@ import { DEFAULT_EVENT_TIME_BOUNDS, eventTimeBounds, eventTimeLetter } from '../
 import { matchRecords, type MatchContext } from '../../actors/match.ts';
 import { buildQueryIndex } from '../../actors/query-index.ts';
 import type { Event } from '../../protocols/event.ts';
+import { decodeMatchedEventBatch } from '../../protocols/matched-events/index.ts';
 
 const NOW = 1_700_000_000_000;
 const event = (timestamp: number): Event => ({ eventType: 'PageView', timestamp, attributes: { appName: 'shop' } });
@@ -29,6 +30,6 @@ test('fused with parse, match screens raw events and the events it keeps keep th
   const { outputs, letters } = matchRecords(context, [{ offset: 7, value: batch }] as never, NOW);
   t.deepEqual(letters.map((letter) => [letter.reason, letter.offset]), [['future-timestamp', 7]]);
   t.is(outputs.length, 1);
-  const matched = JSON.parse(String(outputs[0]!.value)) as { events: { offset: number; index: number }[] };
+  const matched = decodeMatchedEventBatch(outputs[0]!.value as Buffer);
   t.deepEqual(matched.events.map((e) => [e.offset, e.index]), [[7, 1], [7, 2]]);
 });
