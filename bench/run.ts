@@ -23,6 +23,8 @@ import { measureEventideOnKafka, type EventideKafkaRun } from './suite/eventide-
 import { measureLatency, type LatencyFigures } from './suite/latency.ts';
 import { searchSustainedRate, type SustainedSearch } from './suite/sustained.ts';
 import { measureInspectorCost } from './inspector.ts';
+import { measureDecodeCeiling, measureEmbeddedPipeline } from './scale/decode-ceiling.ts';
+import { measureQueriesStartup } from './scale/queries.ts';
 import { chartSvg, renderPng, type Panel } from './suite/chart.ts';
 import { describeMachine, describeRepeated, markdownTable, type Headline, type TableRow } from './suite/report.ts';
 import { ratio, repeated, significant, type Repeated } from './suite/stats.ts';
@@ -67,6 +69,10 @@ async function main(): Promise<void> {
   const suiteStarted = performance.now();
   const notes: string[] = [];
   log(`profile ${profile.name}: ${profile.events.toLocaleString('en-US')} events over ${profile.partitions} partitions, ${profile.runs} runs of each contestant after a warm-up`);
+  // The embedded figure first, on a quiet machine: the memory pipeline against gunzip + JSON.parse of the same batches.
+  const decodeCeiling = measureDecodeCeiling({ events: profile.embeddedEvents, runs: profile.runs });
+  const embedded = await measureEmbeddedPipeline({ events: profile.embeddedEvents, partitions: 4, runs: profile.runs });
+  log(`embedded: whole memory pipeline ${Math.round(embedded).toLocaleString('en-US')} events/s, decode ceiling ${Math.round(decodeCeiling).toLocaleString('en-US')} events/s`);
   const kafka = await startKafka();
   const kafkaVersion = /(\d+\.\d+\.\d+)/.exec(kafka.kind)?.[1] ?? kafka.kind;
   const transport = kafkaTransport({ brokers: kafka.brokers, clientId: 'bench-suite' });
@@ -128,20 +134,23 @@ async function main(): Promise<void> {
       }
     }
 
+    const queriesStartup = await measureQueriesStartup({ queries: 100_000, runs: profile.runs, brokers: kafka.brokers });
+    log(`100,000 queries: start-up ${Math.round(queriesStartup.ms)} ms, longest slice ${Math.round(queriesStartup.maxSliceMs)} ms, matching ${Math.round(queriesStartup.matchEventsPerS)} events/s`);
+
     const inspector = await measureInspectorCost(profile.embeddedEvents, 4, profile.inspectorRounds, (line) => log(`inspector: ${line}`));
 
     const latencyP50 = repeated(latencyRuns.map((f) => f.latency_p50_ms));
     const latencyP99 = repeated(latencyRuns.map((f) => f.latency_p99_ms));
     const headline: Headline = {
       profile: profile.name,
-      embedded_vs_decode_ratio: null,
+      embedded_vs_decode_ratio: ratio(embedded, decodeCeiling),
       kafka_vs_raw_consumer_ratio: ratio(eventide.median, raw.median),
       vs_kafka_streams_ratio: ratio(eventide.median, kafkaStreams.median),
       same_results_as_kafka_streams: sameResults,
       latency_p50_ms: latencyP50.median,
       latency_p99_ms: latencyP99.median,
       restore_100k_windows_ms: null,
-      queries_100k_startup_ms: null,
+      queries_100k_startup_ms: Math.round(queriesStartup.ms),
       rss_mb_per_100k_windows: null,
       sustained_events_per_s: sustainedOne,
       inspector_cost_ratio: significant(inspector.watchedVsUnwatched),
@@ -154,6 +163,8 @@ async function main(): Promise<void> {
       { figure: 'result after its window could close (20k events/s)', eventide: `p50 ${describeRepeated(latencyP50, 'ms')}, p99 ${describeRepeated(latencyP99, 'ms')}`, reference: `Kafka Streams: last result ${describeRepeated(closeLatency, 'ms')} after its end-of-input signal`, target: 'p50 < 100 ms, p99 < 200 ms', met: latencyP50.median < 100 && latencyP99.median < 200 },
       ...(loadedRuns.length > 0 ? [{ figure: 'result latency at 80 % of the live rate', eventide: `p99 ${describeRepeated(repeated(loadedRuns.map((f) => f.latency_p99_ms)), 'ms')}`, reference: '—', target: 'p99 < 500 ms', met: repeated(loadedRuns.map((f) => f.latency_p99_ms)).median < 500 }] : []),
       ...live.map((search) => ({ figure: `live rate, ${search.nodes} node(s), lag bounded for ${search.confirmed?.seconds ?? profile.live.probeSeconds} s`, eventide: `${search.sustainedEventsPerS.toLocaleString('en-US')} events/s`, reference: search.confirmed === null ? '—' : `cores: ${Object.entries(search.confirmed.cores).map(([name, cores]) => `${name} ${cores}`).join(', ')}`, target: 'grows with nodes', met: null })),
+      { figure: 'whole pipeline on the memory transport, one core', eventide: `${Math.round(embedded).toLocaleString('en-US')} events/s`, reference: `gunzip + JSON.parse of the same batches: ${Math.round(decodeCeiling).toLocaleString('en-US')} events/s`, target: '≥ 0.5 of the decode ceiling', met: headline.embedded_vs_decode_ratio! >= 0.5 },
+      { figure: '100,000 registered queries read at start-up', eventide: `${headline.queries_100k_startup_ms} ms, longest slice ${Math.round(queriesStartup.maxSliceMs)} ms`, reference: `matching with them: ${Math.round(queriesStartup.matchEventsPerS).toLocaleString('en-US')} events/s (${queriesStartup.matchesPerEvent.toFixed(0)} matches per event)`, target: '< 2 s, no slice > 20 ms', met: queriesStartup.ms < 2000 && queriesStartup.maxSliceMs <= 20 },
       { figure: 'inspector watched / unwatched (memory pipeline)', eventide: `${headline.inspector_cost_ratio}`, reference: `${Math.round(inspector.watched)} / ${Math.round(inspector.unwatched)} events/s`, target: '—', met: null },
     ];
     const machine = describeMachine(kafkaVersion);
@@ -161,6 +172,10 @@ async function main(): Promise<void> {
     const title = `Benchmarks, profile ${profile.name}, ${date.slice(0, 10)}: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gib} GiB, Node ${process.version}, Kafka ${kafkaVersion} (one local broker), ${profile.events.toLocaleString('en-US')} events over ${profile.partitions} partitions, the demo's three queries`;
     const table = markdownTable(title, rows, notes);
     const panels: Panel[] = [
+      { title: `Whole pipeline on the memory transport (${profile.embeddedEvents.toLocaleString('en-US')} events, one core)`, unit: 'events/s', bars: [
+        { label: 'eventide, one node', value: embedded, ours: true },
+        { label: 'gunzip + JSON.parse of the same batches', value: decodeCeiling, ours: false },
+      ] },
       { title: `Events/s on Kafka, start to last result (${profile.events.toLocaleString('en-US')} events)`, unit: 'events/s', bars: [
         { label: 'eventide, one node', value: eventide.median, min: eventide.min, max: eventide.max, ours: true },
         { label: `Kafka Streams EOS v2 (grace ${exactGraceMs / 1000} s)`, value: kafkaStreams.median, min: kafkaStreams.min, max: kafkaStreams.max, ours: false },
@@ -191,6 +206,9 @@ async function main(): Promise<void> {
         latency_at_80_percent_of_live_rate: loadedRuns,
         live,
         inspector,
+        embedded_events_per_s: embedded,
+        decode_ceiling_events_per_s: decodeCeiling,
+        queries_100k_startup: queriesStartup,
       },
       notes,
     };
