@@ -26,7 +26,8 @@ import type { QueryRecord } from '../protocols/query-record/index.ts';
 import type { DeadLetterRequest, PartitionInput, PublishedNotice, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
 import { decodePublicationKey, type PublicationKey } from '../protocols/publication-key.ts';
 import { parseQuery, type QueryDefinition } from '../protocols/nrql/index.ts';
-import { queryMachine, type PlacedEvent, type QueryMessage, type QueryOutput, type QueryReport } from './query.ts';
+import type { PlacedEvent, QueryMessage, QueryOutput, QueryReport } from './query.ts';
+import { queryLogic } from './query-logic.ts';
 import { NO_WATERMARK, sourceKey, watermarkOf, type SourceProgress } from './watermark.ts';
 
 export interface SupervisorContext {
@@ -114,7 +115,7 @@ export const partitionSupervisorMachine = setup({
     events: {} as SupervisorMessage,
     emitted: {} as StageEmission,
   },
-  actors: { query: queryMachine },
+  actors: { query: queryLogic },
   actions: {
     /**
      * Places every event of the batch with the watermark it found, spawns the

@@ -37,3 +37,7 @@ console.log('start', (performance.now() - t).toFixed(0));
 t = performance.now();
 restored.send({ type: 'eventide.restored', from: 'snapshot', published: [], now } as never);
 console.log('restored msg', (performance.now() - t).toFixed(0));
+const q = (persisted as any).children['q:q0'].snapshot;
+const w = Object.values(q.children)[0] as any;
+console.log(JSON.stringify(w));
+console.log(process.memoryUsage());
