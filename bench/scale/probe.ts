@@ -41,3 +41,4 @@ const q = (persisted as any).children['q:q0'].snapshot;
 const w = Object.values(q.children)[0] as any;
 console.log(JSON.stringify(w));
 console.log(process.memoryUsage());
+if (process.env.SAVE) (await import('node:fs')).writeFileSync(process.env.SAVE, json);
