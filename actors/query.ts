@@ -153,11 +153,11 @@ const windowInput = (context: QueryContext, start: string): WindowInput => ({ qu
  */
 function recordClosed(context: QueryContext, start: string, closedAt: number | null): Pick<QueryContext, 'closed' | 'forgottenThrough'> {
   const closed = { ...live(context).closed, [start]: closedAt };
-  const forgettable = Object.keys(closed)
-    .filter((key) => live(context).windows[key] === undefined)
-    .sort(numerically)
-    .reverse()
-    .slice(CLOSED_WINDOWS_KEPT);
+  const { windows } = live(context);
+  const published = Object.keys(closed).filter((key) => windows[key] === undefined);
+  // Sorted only when there is something to forget: windows closing together (all still publishing) sorted every one
+  // of them on each closing, 1,000 windows closed by one watermark took 1.1 s.
+  const forgettable = published.length <= CLOSED_WINDOWS_KEPT ? [] : published.sort(numerically).reverse().slice(CLOSED_WINDOWS_KEPT);
   let forgottenThrough = context.forgottenThrough;
   for (const key of forgettable) {
     delete closed[key];
