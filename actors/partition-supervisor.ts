@@ -26,7 +26,8 @@ import type { QueryRecord } from '../protocols/query-record/index.ts';
 import type { DeadLetterRequest, PartitionInput, PublishedNotice, RuntimeMessage, StageEmission } from '../protocols/stage.ts';
 import { decodePublicationKey, type PublicationKey } from '../protocols/publication-key.ts';
 import { parseQuery, type QueryDefinition } from '../protocols/nrql/index.ts';
-import { queryMachine, type PlacedEvent, type QueryMessage, type QueryOutput, type QueryReport } from './query.ts';
+import type { PlacedEvent, QueryMessage, QueryOutput, QueryReport } from './query.ts';
+import { queryLogic } from './query-logic.ts';
 import { NO_WATERMARK, sourceKey, watermarkOf, type SourceProgress } from './watermark.ts';
 
 export interface SupervisorContext {
@@ -107,6 +108,36 @@ function publicationOf(notice: PublishedNotice): PublicationKey | null {
 const queryWatermark = (context: Pick<SupervisorContext, 'sourceTopics' | 'idleTimeoutMs'>, progress: QueryProgress | undefined, now: number): number =>
   progress === undefined ? NO_WATERMARK : watermarkOf({ ...progress, sourceTopics: context.sourceTopics }, now, context.idleTimeoutMs);
 
+/** The queries a batch starts here (parsed), and those it names that do not parse (with why). */
+interface Admissions {
+  readonly spawn: ReadonlyMap<string, QueryDefinition>;
+  readonly invalid: ReadonlyMap<string, string>;
+}
+
+/** Admissions by the batch message they were decided for: `spawnQueries` and `routeBatch` read the same one. */
+const admissionsByBatch = new WeakMap<object, Admissions>();
+
+function admissionsOf(context: SupervisorContext, event: Extract<SupervisorMessage, { type: 'eventide.batch' }>): Admissions {
+  const cached = admissionsByBatch.get(event);
+  if (cached !== undefined) return cached;
+  const spawn = new Map<string, QueryDefinition>();
+  const invalid = new Map<string, string>();
+  for (const record of event.records) {
+    const queryId = record.value.queryId;
+    if (context.active[queryId] !== undefined || context.ended[queryId] !== undefined || spawn.has(queryId) || invalid.has(queryId)) continue;
+    const query = context.queries[queryId];
+    if (query === undefined) continue;
+    try {
+      spawn.set(queryId, parseQuery(query.nrql));
+    } catch (error) {
+      invalid.set(queryId, error instanceof Error ? error.message : String(error));
+    }
+  }
+  const decided = { spawn, invalid };
+  admissionsByBatch.set(event, decided);
+  return decided;
+}
+
 export const partitionSupervisorMachine = setup({
   types: {
     input: {} as SupervisorInput,
@@ -114,8 +145,24 @@ export const partitionSupervisorMachine = setup({
     events: {} as SupervisorMessage,
     emitted: {} as StageEmission,
   },
-  actors: { query: queryMachine },
+  actors: { query: queryLogic },
   actions: {
+    /**
+     * Spawns the query actors a batch needs, all in one assignment: xstate copies a parent's children once per
+     * `spawnChild` action but once per `assign`, so a first batch reaching 5,000 queries copied 5,000 children
+     * records of up to 5,000 entries.
+     */
+    spawnQueries: assign(({ context, event, spawn }) => {
+      if (event.type !== 'eventide.batch') return {};
+      const { spawn: definitions } = admissionsOf(context, event);
+      if (definitions.size === 0) return {};
+      const active: Record<string, true> = { ...context.active };
+      for (const [queryId, definition] of definitions) {
+        active[queryId] = true;
+        spawn('query', { id: queryActorId(queryId), input: { queryId, resultsTopic: context.resultsTopic, definition } });
+      }
+      return { active };
+    }),
     /**
      * Places every event of the batch with the watermark it found, spawns the
      * query actors the batch needs, and sends each query one message.
@@ -136,29 +183,23 @@ export const partitionSupervisorMachine = setup({
       const watermarks = new Map<string, number>();
       const perQuery = new Map<string, PlacedEvent[]>();
       const letters: DeadLetterRequest[] = [];
-      const active: Record<string, true> = { ...context.active };
+      const admissions = admissionsOf(context, event);
+      const active = context.active;
       const ended: Record<string, EndedReason> = { ...context.ended };
       for (const record of event.records) {
         const batch = record.value;
         const queryId = batch.queryId;
         if (active[queryId] === undefined) {
-          const reason = ended[queryId];
-          const query = context.queries[queryId];
-          if (reason !== undefined || query === undefined) {
-            const why = reason === undefined ? '' : ` (it ${reason === 'invalid' ? 'does not parse' : `was ${reason}`})`;
-            letters.push(letter(reason === undefined ? 'unknown-query' : `query-${reason}`, `no running query ${queryId} on aggregate partition ${context.partition}${why}`, record.offset, batch));
-            continue;
-          }
-          let definition: QueryDefinition;
-          try {
-            definition = parseQuery(query.nrql);
-          } catch (error) {
+          const parseError = admissions.invalid.get(queryId);
+          if (parseError !== undefined && ended[queryId] === undefined) {
             ended[queryId] = 'invalid';
-            letters.push(letter('invalid-query', `query ${queryId} does not parse: ${error instanceof Error ? error.message : String(error)}`, record.offset, batch));
+            letters.push(letter('invalid-query', `query ${queryId} does not parse: ${parseError}`, record.offset, batch));
             continue;
           }
-          active[queryId] = true;
-          enqueue.spawnChild('query', { id: queryActorId(queryId), input: { queryId, resultsTopic: context.resultsTopic, definition } });
+          const reason = ended[queryId];
+          const why = reason === undefined ? '' : ` (it ${reason === 'invalid' ? 'does not parse' : `was ${reason}`})`;
+          letters.push(letter(reason === undefined ? 'unknown-query' : `query-${reason}`, `no running query ${queryId} on aggregate partition ${context.partition}${why}`, record.offset, batch));
+          continue;
         }
         const key = sourceKey(batch.source.topic, batch.source.partition);
         if (sourceTopics[batch.source.topic] !== batch.source.partitions) sourceTopics[batch.source.topic] = batch.source.partitions;
@@ -177,7 +218,7 @@ export const partitionSupervisorMachine = setup({
         }
         watermarks.set(queryId, watermark);
       }
-      enqueue.assign({ progress: { ...context.progress, ...Object.fromEntries(progress) }, sourceTopics, active, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
+      enqueue.assign({ progress: { ...context.progress, ...Object.fromEntries(progress) }, sourceTopics, ended, nextOffset: event.nextOffset, now: event.now, lastEventAt: event.now });
       for (const [queryId, events] of perQuery) {
         enqueue.sendTo(queryActorId(queryId), { type: 'query.events', events, watermark: watermarks.get(queryId)!, nextOffset: event.nextOffset } satisfies QueryMessage);
       }
@@ -302,7 +343,7 @@ export const partitionSupervisorMachine = setup({
     restoring: {},
     running: {
       on: {
-        'eventide.batch': { actions: 'routeBatch' },
+        'eventide.batch': { actions: ['spawnQueries', 'routeBatch'] },
         'eventide.tick': { actions: 'passTickOn' },
         // A notice for a query that ended here already, or for a key of another format, is answered by nothing: it is reported as unhandled.
         'eventide.published': { guard: 'namesActiveQuery', actions: 'routePublished' },
