@@ -25,6 +25,8 @@ export function addWindowResult(counts: ResultCounts, result: WindowResult, clos
 export interface ResultsComparison {
   readonly same: boolean;
   readonly compared: number;
+  /** Keys of the left side the right side has with the same count. */
+  readonly agreeing: number;
   readonly onlyLeft: readonly string[];
   readonly onlyRight: readonly string[];
   readonly differing: ReadonlyArray<{ readonly key: string; readonly left: number; readonly right: number }>;
@@ -49,5 +51,6 @@ export function compareResults(left: ResultCounts, right: ResultCounts, show = 5
   }
   for (const key of right.keys()) if (!left.has(key)) onlyRight.push(key);
   const same = onlyLeft.length === 0 && onlyRight.length === 0 && differing.length === 0;
-  return { same, compared: left.size, onlyLeft: onlyLeft.slice(0, show), onlyRight: onlyRight.slice(0, show), differing: differing.slice(0, show), eventsMissingRight };
+  const agreeing = left.size - onlyLeft.length - differing.length;
+  return { same, compared: left.size, agreeing, onlyLeft: onlyLeft.slice(0, show), onlyRight: onlyRight.slice(0, show), differing: differing.slice(0, show), eventsMissingRight };
 }

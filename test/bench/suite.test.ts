@@ -53,6 +53,7 @@ test('results compare by count per query, window and facet, and say how they dif
   t.deepEqual(comparison.onlyRight, [resultKey('q3', 10_000, null)]);
   t.deepEqual(comparison.differing, [{ key: resultKey('q1', 0, ['DE']), left: 10, right: 9 }]);
   t.is(comparison.eventsMissingRight, 6);
+  t.is(comparison.agreeing, 1);
 });
 
 test('repeated runs give their median and range; percentiles are nearest-rank', (t) => {
