@@ -210,6 +210,9 @@ export class PartitionWriter {
       try {
         await transaction.abort();
       } catch (abortError) {
+        // Fenced while aborting: a newer producer with this transactional id took over (a hand-over's
+        // successor), and its initialisation aborted this open transaction. Its outcome is known.
+        if (isFenced(abortError)) throw abortError;
         // The coordinator never heard the abort: the records of this attempt may still sit in the producer's open
         // transaction, and a retry with the same producer would add a second copy to it and commit both.
         // Only a new producer (its initialisation bumps the epoch and aborts what is open) settles it: restore.

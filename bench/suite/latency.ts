@@ -45,6 +45,8 @@ export interface LatencyOptions {
   readonly partitions: number;
   /** Results of windows closing before this many seconds are not measured. */
   readonly warmupSeconds: number;
+  /** The node's fetch wait (`KafkaGroupTimings.maxWaitTimeMs`). @default the transport's */
+  readonly maxWaitTimeMs?: number;
   /** Before every topic, group and transactional id of the run. @default `bench.latency.<now>.` */
   readonly prefix?: string;
 }
@@ -72,7 +74,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyFi
   const { brokers, rate, seconds, partitions, warmupSeconds } = options;
   const prefix = options.prefix ?? `bench.latency.${Date.now()}.`;
   const TOPICS = pipelineTopicNames({ prefix });
-  const transport = kafkaTransport({ brokers: [...brokers], clientId: 'bench-latency', compression: pipelineCompression(TOPICS) });
+  const transport = kafkaTransport({ brokers: [...brokers], clientId: 'bench-latency', compression: pipelineCompression(TOPICS), ...(options.maxWaitTimeMs === undefined ? {} : { group: { maxWaitTimeMs: options.maxWaitTimeMs } }) });
   // The watcher fetches with a short wait of its own, so the measurement adds little to what it measures.
   const watcherTransport = kafkaTransport({ brokers: [...brokers], clientId: 'bench-latency-watcher', group: { maxWaitTimeMs: 20 } });
   try {

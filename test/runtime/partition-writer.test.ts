@@ -168,6 +168,20 @@ test('a failed transaction whose abort fails too is not tried again on that prod
   t.deepEqual(producer.committed, []);
 });
 
+test('a failed transaction whose abort is fenced ends as fenced: the successor that took the id over aborted it', async (t) => {
+  const { producer, clock, writer: w, failures } = writer();
+  producer.failNext('send', new TransportUnavailableError('not the coordinator'));
+  producer.failNextAbort(new ProducerFencedError('fenced by a newer producer with the same transactional id'));
+  w.enqueue(job(['a']));
+  await new Promise((resolve) => setImmediate(resolve));
+  await clock.advance(10_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(failures.length, 1);
+  t.true(failures[0] instanceof ProducerFencedError, String(failures[0]));
+  t.deepEqual(producer.attempts, ['send'], 'nothing tried again on the fenced producer');
+  t.deepEqual(producer.committed, []);
+});
+
 test('after its attempts a retriable failure stops the writer for good', async (t) => {
   const { producer, clock, writer: w, failures } = writer({ attempts: 2 });
   producer.failNext('send', new TransportUnavailableError('broker busy'));
