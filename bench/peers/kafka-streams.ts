@@ -107,6 +107,15 @@ export interface KafkaStreamsRunOptions {
   readonly applicationId?: string;
   /** num.stream.threads. @default 2 */
   readonly threads?: number;
+  /** Where each query's windows live: Kafka Streams' in-memory window store, or its default RocksDB one (both change-logged). @default 'in-memory' */
+  readonly windowStore?: 'in-memory' | 'rocksdb';
+  /**
+   * 'shared': one repartition topic keyed by query and facet, one window store and one suppression for the three
+   * queries; 'per-query': one of each per query, as the topology was first written. @default 'shared'
+   */
+  readonly repartition?: 'shared' | 'per-query';
+  /** Further Kafka Streams (and client) settings, over the peer's own, e.g. `{ 'producer.linger.ms': '5' }`: to try others. @default none */
+  readonly streamsConfig?: Readonly<Record<string, string | number>>;
   /** Give up after this long, with the peer's last output in the error. @default 300000 */
   readonly timeoutMs?: number;
 }
@@ -195,7 +204,9 @@ export async function runKafkaStreamsPeer(options: KafkaStreamsRunOptions): Prom
     const java = spawn(
       'java',
       [...javaOptions(), '-cp', peer.classpath, peer.mainClass, '--brokers', options.brokers.join(','), '--input', options.inputTopic, '--results', resultsTopic,
-        '--application-id', applicationId, '--grace-ms', String(options.graceMs), '--events', String(options.inputEvents ?? options.events), '--threads', String(options.threads ?? 2)],
+        '--application-id', applicationId, '--grace-ms', String(options.graceMs), '--events', String(options.inputEvents ?? options.events), '--threads', String(options.threads ?? 2),
+        '--window-store', options.windowStore ?? 'in-memory', '--repartition', options.repartition ?? 'shared',
+        ...(options.streamsConfig ? ['--streams-config', Object.entries(options.streamsConfig).map(([name, value]) => `${name}=${value}`).join(';')] : [])],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const said: string[] = [];

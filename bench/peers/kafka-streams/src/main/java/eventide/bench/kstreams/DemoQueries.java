@@ -24,7 +24,8 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.Window;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
@@ -82,11 +83,66 @@ final class DemoQueries {
                         return v;
                     }));
 
-    static Topology build(String inputTopic, String endOfInputTopic, String resultsTopic, Duration grace, Progress progress) {
+    /**
+     * With {@code inMemoryWindows}, each query's windows are in {@code Stores.inMemoryWindowStore} (still
+     * change-logged, so exactly-once restores them), otherwise in Kafka Streams' default RocksDB store.
+     */
+    static Topology build(String inputTopic, String endOfInputTopic, String resultsTopic, Duration grace, boolean inMemoryWindows, boolean sharedRepartition, Progress progress) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, Event> events = builder
                 .stream(List.of(inputTopic, endOfInputTopic), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .process(() -> new EventBatchProcessor(endOfInputTopic, progress), Named.as("events"));
+        if (sharedRepartition) buildShared(events, resultsTopic, grace, inMemoryWindows, progress);
+        else buildPerQuery(events, resultsTopic, grace, inMemoryWindows, progress);
+        return builder.build();
+    }
+
+    /**
+     * One repartition topic, one window store and one suppression for all three queries: each event goes
+     * through once per query that selects it, keyed by query and facet ({@code 1|["DE"]}), and the adder
+     * and the result are the key's query's. Fewer internal topics and half the tasks, so each
+     * exactly-once commit flushes and commits fewer partitions.
+     */
+    private static void buildShared(KStream<String, Event> events, String resultsTopic, Duration grace, boolean inMemoryWindows, Progress progress) {
+        events.flatMap((type, e) -> {
+                    List<KeyValue<String, Measurement>> out = new java.util.ArrayList<>(QUERIES.size());
+                    for (int q = 0; q < QUERIES.size(); q++) {
+                        Query query = QUERIES.get(q);
+                        if (e.endOfInput()) out.add(KeyValue.pair(q + "|" + END_OF_INPUT_KEY, Measurement.END_OF_INPUT));
+                        else if (query.matches.test(e)) out.add(KeyValue.pair(q + "|" + query.facetKey.apply(e), Measurement.of(e)));
+                    }
+                    return out;
+                }, Named.as("by-query-facet"))
+                .peek((k, m) -> { if (!m.endOfInput()) progress.repartitioned.incrementAndGet(queryIndex(k)); }, Named.as("sent"))
+                .repartition(Repartitioned.<String, Measurement>as("by-query-facet")
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Measurement.serde())
+                        .withStreamPartitioner(new EndOfInputPartitioner()))
+                .peek((k, m) -> { if (!m.endOfInput()) progress.windowed.incrementAndGet(queryIndex(k)); }, Named.as("received"))
+                .groupByKey(Grouped.with("grouped", Serdes.String(), Measurement.serde()))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(WINDOW_MS), grace))
+                .aggregate(WindowAggregate::new, (key, m, a) -> QUERIES.get(queryIndex(key)).adder.apply(m, a),
+                        Named.as("aggregate"),
+                        windowStore("windows", grace, inMemoryWindows)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(WindowAggregate.serde()))
+                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()).withName("until-closed"))
+                .toStream(Named.as("closed"))
+                .map((window, a) -> {
+                    Query query = QUERIES.get(queryIndex(window.key()));
+                    String facetKey = window.key().substring(window.key().indexOf('|') + 1);
+                    return KeyValue.pair(query.id, result(query, facetKey, window.window(), a));
+                }, Named.as("result"))
+                .to(resultsTopic, Produced.with(Serdes.String(), Serdes.String()));
+    }
+
+    /** The query index a shared key starts with (the digits before the first {@code |}). */
+    private static int queryIndex(String key) {
+        return key.charAt(0) - '0';
+    }
+
+    /** Per query: its own repartition topic, window store and suppression. */
+    private static void buildPerQuery(KStream<String, Event> events, String resultsTopic, Duration grace, boolean inMemoryWindows, Progress progress) {
         for (int q = 0; q < QUERIES.size(); q++) {
             Query query = QUERIES.get(q);
             int index = q;
@@ -103,15 +159,21 @@ final class DemoQueries {
                     .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(WINDOW_MS), grace))
                     .aggregate(WindowAggregate::new, (key, m, a) -> query.adder.apply(m, a),
                             Named.as(query.id + "-aggregate"),
-                            Materialized.<String, WindowAggregate, WindowStore<Bytes, byte[]>>as(query.id + "-windows")
+                            windowStore(query.id + "-windows", grace, inMemoryWindows)
                                     .withKeySerde(Serdes.String())
                                     .withValueSerde(WindowAggregate.serde()))
                     .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()).withName(query.id + "-until-closed"))
                     .toStream(Named.as(query.id + "-closed"))
-                    .map((window, a) -> KeyValue.pair(query.id, result(query, window, a)), Named.as(query.id + "-result"))
+                    .map((window, a) -> KeyValue.pair(query.id, result(query, window.key(), window.window(), a)), Named.as(query.id + "-result"))
                     .to(resultsTopic, Produced.with(Serdes.String(), Serdes.String()));
         }
-        return builder.build();
+    }
+
+    private static Materialized<String, WindowAggregate, WindowStore<Bytes, byte[]>> windowStore(String name, Duration grace, boolean inMemory) {
+        if (!inMemory) return Materialized.as(name);
+        // Retention: a window must stay until it closes (its size plus grace); no window is read after that.
+        Duration window = Duration.ofMillis(WINDOW_MS);
+        return Materialized.as(Stores.inMemoryWindowStore(name, window.plus(grace), window, false));
     }
 
     /** The facet tuple as JSON text, e.g. {@code ["DE"]}; written by hand, as Jackson's tree writer cost more than the window update. */
@@ -121,14 +183,14 @@ final class DemoQueries {
         return "[" + value + "]";
     }
 
-    private static String result(Query query, Windowed<String> window, WindowAggregate a) {
+    private static String result(Query query, String facetKey, Window window, WindowAggregate a) {
         ObjectNode out = JSON.createObjectNode();
-        boolean endOfInput = window.key().equals(END_OF_INPUT_KEY);
-        out.put("queryId", query.id).put("windowStart", window.window().start()).put("windowEnd", window.window().end());
+        boolean endOfInput = facetKey.equals(END_OF_INPUT_KEY);
+        out.put("queryId", query.id).put("windowStart", window.start()).put("windowEnd", window.end());
         try {
-            out.set("facet", endOfInput || window.key().equals("[]") ? JsonNodeFactory.instance.nullNode() : JSON.readTree(window.key()));
+            out.set("facet", endOfInput || facetKey.equals("[]") ? JsonNodeFactory.instance.nullNode() : JSON.readTree(facetKey));
         } catch (Exception e) {
-            throw new IllegalStateException("facet key " + window.key() + " is not JSON", e);
+            throw new IllegalStateException("facet key " + facetKey + " is not JSON", e);
         }
         out.put("events", a.events).put("endOfInput", endOfInput);
         out.set("values", query.values.apply(a, JSON.createObjectNode()));

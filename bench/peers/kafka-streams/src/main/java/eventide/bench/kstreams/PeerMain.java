@@ -52,14 +52,24 @@ public final class PeerMain {
         Duration grace = Duration.ofMillis(Long.parseLong(required(args, "grace-ms")));
         long expectedEvents = Long.parseLong(required(args, "events"));
         int threads = Integer.parseInt(args.getOrDefault("threads", "2"));
+        boolean sharedRepartition = switch (args.getOrDefault("repartition", "shared")) {
+            case "shared" -> true;
+            case "per-query" -> false;
+            default -> { usage("--repartition is shared or per-query"); yield false; }
+        };
+        boolean inMemoryWindows = switch (args.getOrDefault("window-store", "in-memory")) {
+            case "in-memory" -> true;
+            case "rocksdb" -> false;
+            default -> { usage("--window-store is in-memory or rocksdb"); yield false; }
+        };
         Path stateDir = args.containsKey("state-dir") ? Path.of(args.get("state-dir")) : Files.createTempDirectory("eventide-kstreams-");
         String endOfInputTopic = applicationId + "-end-of-input";
 
         int partitions = createEndOfInputTopic(brokers, input, endOfInputTopic);
         Progress progress = new Progress(DemoQueries.QUERIES.size());
         KafkaStreams streams = new KafkaStreams(
-                DemoQueries.build(input, endOfInputTopic, results, grace, progress),
-                streamsConfig(brokers, applicationId, threads, stateDir));
+                DemoQueries.build(input, endOfInputTopic, results, grace, inMemoryWindows, sharedRepartition, progress),
+                streamsConfig(brokers, applicationId, threads, stateDir, args.getOrDefault("streams-config", "")));
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) report("{\"state\":\"RUNNING\",\"atMs\":" + System.currentTimeMillis() + "}");
         });
@@ -89,7 +99,7 @@ public final class PeerMain {
      * commit interval, one stream thread per core, state in a temporary
      * directory; everything else is Kafka Streams' default.
      */
-    static Properties streamsConfig(String brokers, String applicationId, int threads, Path stateDir) {
+    static Properties streamsConfig(String brokers, String applicationId, int threads, Path stateDir, String overrides) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
@@ -97,6 +107,13 @@ public final class PeerMain {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.CLIENT_ID_CONFIG, applicationId);
+        // --streams-config "name=value;name=value": further settings (e.g. producer.linger.ms), over the ones above, to try others.
+        for (String setting : overrides.split(";")) {
+            if (setting.isBlank()) continue;
+            int equals = setting.indexOf('=');
+            if (equals <= 0) usage("--streams-config wants name=value;name=value, not " + setting);
+            props.put(setting.substring(0, equals).trim(), setting.substring(equals + 1).trim());
+        }
         return props;
     }
 
@@ -179,7 +196,7 @@ public final class PeerMain {
 
     private static void usage(String problem) {
         System.err.println("kafka-streams peer: " + problem + "\nusage: --brokers HOST:PORT --input TOPIC --results TOPIC --application-id ID"
-                + " --grace-ms MS --events N [--threads 2] [--state-dir DIR]");
+                + " --grace-ms MS --events N [--threads 2] [--state-dir DIR] [--window-store in-memory|rocksdb] [--repartition shared|per-query] [--streams-config name=value;...]");
         System.exit(2);
     }
 
