@@ -14,7 +14,7 @@
  * Each run has topics of its own (`prefix`), so runs can share a broker.
  */
 import { kafkaTransport } from '../../runtime/kafka/index.ts';
-import { createNode } from '../../runtime/node.ts';
+import { createNode, type EventideNode } from '../../runtime/node.ts';
 import { encodeQueryRecord } from '../../protocols/query-record/index.ts';
 import { decodeWindowResult } from '../../protocols/result/index.ts';
 import { parseQuery } from '../../protocols/nrql/index.ts';
@@ -28,7 +28,18 @@ import { percentile } from './stats.ts';
 const BATCH_EVENTS = 100;
 const PACE_MS = 10;
 
-const queries = DEMO_QUERIES.map((nrql, i) => ({ id: `q${i}`, nrql, lateness: latenessOf(nrql) }));
+const queries = DEMO_QUERIES.map((nrql, i) => ({ id: `q${i}`, nrql, lateness: latenessOf(nrql), windowMs: windowOf(nrql) }));
+
+/** The first moment at or after `time` when some query's window can close (its end plus its lateness). */
+function nextCloseAt(time: number): number {
+  return Math.min(...queries.map(({ windowMs, lateness }) => Math.ceil((time - lateness) / windowMs) * windowMs + lateness));
+}
+
+function windowOf(nrql: string): number {
+  const match = /TIMESERIES (\d+) seconds?/i.exec(nrql);
+  if (match === null) throw new Error(`bench/latency: query without TIMESERIES n seconds: ${nrql}`);
+  return Number(match[1]) * 1000;
+}
 
 function latenessOf(nrql: string): number {
   const match = /WITH LATENESS (\d+) seconds?/i.exec(nrql);
@@ -41,6 +52,7 @@ export interface LatencyOptions {
   readonly brokers: readonly string[];
   /** Events per second the load writes. */
   readonly rate: number;
+  /** At least this long, and until a second past the first window close after the warm-up (a run of 10 s windows shorter than 10 s may see none). */
   readonly seconds: number;
   readonly partitions: number;
   /** Results of windows closing before this many seconds are not measured. */
@@ -68,6 +80,30 @@ export interface LatencyFigures {
   readonly window_last_result_p50_ms: number;
   readonly window_last_result_p99_ms: number;
   readonly stages: Record<string, { transactions: number; per_partition_per_s: number; commit_p50_ms: number; commit_p99_ms: number; publishing_commit_p50_ms: number }>;
+}
+
+/** Until each of the node's stages runs all `partitions` of its input (joined, restored): load sent before that measures the join, not the pipeline. */
+async function everyPartitionRunning(node: EventideNode, partitions: number): Promise<void> {
+  const stages = node.stages().length;
+  const deadline = Date.now() + 60_000;
+  while (node.partitions().filter((p) => p.state === 'running').length < stages * partitions) {
+    if (Date.now() > deadline) throw new Error(`bench/latency: the node runs ${node.partitions().filter((p) => p.state === 'running').length} of ${stages * partitions} partitions after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Until `count()` has not grown for `quietMs`, or `maxMs` passed. */
+async function settled(count: () => number, quietMs: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = count();
+  let lastChange = Date.now();
+  while (Date.now() - lastChange < quietMs && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (count() !== last) {
+      last = count();
+      lastChange = Date.now();
+    }
+  }
 }
 
 export async function measureLatency(options: LatencyOptions): Promise<LatencyFigures> {
@@ -108,11 +144,12 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyFi
       commits.set(e.stage, list);
     });
     await node.start();
+    await everyPartitionRunning(node, partitions);
 
     const generator = new LoadGenerator({ batchSize: BATCH_EVENTS, jitterMs: 0 });
     const started = Date.now();
     const measureFrom = started + warmupSeconds * 1000;
-    const stopAt = started + seconds * 1000;
+    const stopAt = Math.max(started + seconds * 1000, nextCloseAt(measureFrom) + 1000);
     let batchesSent = 0;
     let nextPartition = 0;
     let maxSendMs = 0;
@@ -134,8 +171,8 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyFi
       await new Promise((resolve) => setTimeout(resolve, PACE_MS));
     }
     const sentSeconds = (Date.now() - started) / 1000;
-    // Let the windows that closed during the run publish.
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // Let the windows that closed during the run publish: until no result arrived for 2 s, at most 10 s.
+    await settled(() => arrivals.length, 2000, 10_000);
 
     /** When every source partition had a batch stamped at or after `time`: the watermark reached it. */
     const watermarkReached = (time: number): number | undefined => {
@@ -167,7 +204,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyFi
         const publishing = list.filter((c) => c.results > 0).map((c) => c.durationMs);
         return [stage, {
           transactions: list.length,
-          per_partition_per_s: Math.round((list.length / partitions / (seconds - warmupSeconds)) * 10) / 10,
+          per_partition_per_s: Math.round((list.length / partitions / ((stopAt - measureFrom) / 1000)) * 10) / 10,
           commit_p50_ms: Math.round(percentile(durations, 50)),
           commit_p99_ms: Math.round(percentile(durations, 99)),
           publishing_commit_p50_ms: Math.round(percentile(publishing, 50)),
@@ -175,7 +212,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyFi
       }),
     );
     const figures: LatencyFigures = {
-      rate, seconds, partitions, warmup_seconds: warmupSeconds,
+      rate, seconds: Math.round(sentSeconds * 10) / 10, partitions, warmup_seconds: warmupSeconds,
       events_sent: batchesSent * BATCH_EVENTS, sent_events_per_s: Math.round((batchesSent * BATCH_EVENTS) / sentSeconds), max_send_ms: maxSendMs,
       results_measured: delays.length, windows_measured: window.length,
       latency_p50_ms: Math.round(percentile(delays, 50)), latency_p99_ms: Math.round(percentile(delays, 99)), latency_max_ms: Math.round(Math.max(...delays)),
