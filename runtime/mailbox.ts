@@ -1,13 +1,15 @@
 /**
  * A single-consumer queue that hands messages to one handler, one at a time,
- * in the order they were posted. The handler is synchronous: the unit of work
- * is one message (a whole batch), and the mailbox yields to the event loop
- * between messages once a slice has run for `sliceMs`, so heartbeats, the
- * clock and other partitions' mailboxes are never starved.
+ * in the order they were posted. The unit of work is one message (a whole
+ * batch), and the mailbox yields to the event loop between messages once a
+ * slice has run for `sliceMs`, so heartbeats, the clock and other
+ * partitions' mailboxes are never starved. A handler that has more to do
+ * than a slice (a large snapshot to encode) returns a promise: the next
+ * message waits until it settles, while the event loop runs on.
  */
 export interface MailboxOptions<Message> {
-  readonly handle: (message: Message) => void;
-  /** Called when a handler throws; the mailbox goes on with the next message. */
+  readonly handle: (message: Message) => void | PromiseLike<void>;
+  /** Called when a handler throws (or its promise rejects); the mailbox goes on with the next message. */
   readonly onError: (error: unknown, message: Message) => void;
   /** Called each time the queue becomes empty. */
   readonly onDrained?: () => void;
@@ -20,6 +22,8 @@ export class Mailbox<Message> {
   #queue: Message[] = [];
   #head = 0;
   #scheduled = false;
+  /** A handler's promise has not settled yet. */
+  #waiting = false;
   #closed = false;
   #idleWaiters: Array<() => void> = [];
 
@@ -40,7 +44,7 @@ export class Mailbox<Message> {
 
   /** Resolves when every message posted so far has been handled. */
   idle(): Promise<void> {
-    if (this.size === 0 && !this.#scheduled) return Promise.resolve();
+    if (this.size === 0 && !this.#scheduled && !this.#waiting) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -53,7 +57,7 @@ export class Mailbox<Message> {
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#waiting) return;
     this.#scheduled = true;
     setImmediate(() => this.#drain());
   }
@@ -65,10 +69,15 @@ export class Mailbox<Message> {
     while (this.size > 0 && !this.#closed) {
       const message = this.#queue[this.#head]!;
       this.#head++;
+      let pending: void | PromiseLike<void> = undefined;
       try {
-        this.#options.handle(message);
+        pending = this.#options.handle(message);
       } catch (error) {
         this.#options.onError(error, message);
+      }
+      if (typeof (pending as PromiseLike<void> | undefined)?.then === 'function') {
+        this.#await(pending as PromiseLike<void>, message);
+        return;
       }
       if (performance.now() - started >= sliceMs) break;
     }
@@ -82,6 +91,22 @@ export class Mailbox<Message> {
     }
     this.#options.onDrained?.();
     this.#wakeIdle();
+  }
+
+  #await(pending: PromiseLike<void>, message: Message): void {
+    this.#waiting = true;
+    const settled = (): void => {
+      this.#waiting = false;
+      if (this.size > 0 && !this.#closed) this.#schedule();
+      else {
+        if (!this.#closed) this.#options.onDrained?.();
+        this.#wakeIdle();
+      }
+    };
+    pending.then(settled, (error: unknown) => {
+      this.#options.onError(error, message);
+      settled();
+    });
   }
 
   #wakeIdle(): void {

@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'fast-json-stable-stringify';
-import { canonicalJson } from '../json/canonical-json.ts';
+import { CanonicalJsonWriter, canonicalJsonBytes } from '../json/canonical-json.ts';
 import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 /** Header names of snapshot log records. */
@@ -94,10 +94,12 @@ export function snapshotId(meta: Pick<SnapshotMeta, 'stage' | 'partition' | 'seq
 
 /** The serialised payload of a state: same state, same bytes, whatever the key order. */
 export function serialiseState(state: unknown): Buffer {
-  const json = canonicalJson(state);
-  if (json === undefined) throw new TypeError('snapshot: the state is not JSON-serialisable (undefined or a function)');
-  return Buffer.from(json, 'utf8');
+  const json = canonicalJsonBytes(state);
+  if (json === undefined) throw notSerialisable();
+  return json;
 }
+
+const notSerialisable = (): TypeError => new TypeError('snapshot: the state is not JSON-serialisable (undefined or a function)');
 
 /** sha256 of a payload, hex. */
 export function payloadChecksum(payload: Buffer | readonly Buffer[]): string {
@@ -111,40 +113,106 @@ export function payloadChecksum(payload: Buffer | readonly Buffer[]): string {
  * commit record. Write them in this order, in one transaction.
  */
 export function encodeSnapshot(meta: SnapshotMeta, state: unknown, maxChunkBytes: number): SnapshotLogRecord[] {
-  if (!Number.isSafeInteger(maxChunkBytes) || maxChunkBytes < 1) {
-    throw new RangeError(`snapshot: maxChunkBytes must be a positive integer, got ${maxChunkBytes}`);
+  const encoder = new SnapshotEncoder(meta, state, maxChunkBytes);
+  while (encoder.records === null) encoder.write(Number.POSITIVE_INFINITY);
+  return encoder.records;
+}
+
+/**
+ * `encodeSnapshot` a step at a time, for states large enough that encoding
+ * them at once would hold the event loop (5,000 queries with live windows:
+ * 28 MB of JSON, over a second): each `write(values)` serialises about that
+ * many more values of the state and hashes them; once all are, `records`
+ * holds what `encodeSnapshot` returns, byte for byte. The state must not
+ * change until then.
+ */
+export class SnapshotEncoder {
+  readonly #meta: SnapshotMeta;
+  readonly #maxChunkBytes: number;
+  readonly #writer: CanonicalJsonWriter;
+  readonly #hash = createHash('sha256');
+  /** Full chunks, and the one being filled (`#filled` bytes of it): copied a piece at a time, not all at the end. */
+  readonly #chunks: Buffer[] = [];
+  #chunk: Buffer | null = null;
+  #filled = 0;
+  #bytes = 0;
+  #records: SnapshotLogRecord[] | null = null;
+
+  constructor(meta: SnapshotMeta, state: unknown, maxChunkBytes: number) {
+    if (!Number.isSafeInteger(maxChunkBytes) || maxChunkBytes < 1) {
+      throw new RangeError(`snapshot: maxChunkBytes must be a positive integer, got ${maxChunkBytes}`);
+    }
+    this.#meta = meta;
+    this.#maxChunkBytes = maxChunkBytes;
+    this.#writer = new CanonicalJsonWriter(state);
+    if (this.#writer.done) throw notSerialisable();
   }
-  const payload = serialiseState(state);
-  const id = snapshotId(meta);
-  const records: SnapshotLogRecord[] = [];
-  for (let start = 0, index = 0; start < payload.length; start += maxChunkBytes, index++) {
+
+  /** The chunks and the commit, once the whole state is written; `null` before. */
+  get records(): SnapshotLogRecord[] | null {
+    return this.#records;
+  }
+
+  /** Serialises about `values` more values of the state (the last step builds the records). */
+  write(values: number): void {
+    if (this.#records !== null) return;
+    // A step's text is turned into bytes at once: one rope of a whole large state costs more in GC than writing it.
+    for (let left = values; left > 0 && !this.#writer.done; left -= STEP_VALUES) {
+      const piece = Buffer.from(this.#writer.write(Math.min(left, STEP_VALUES)), 'utf8');
+      this.#hash.update(piece);
+      this.#append(piece);
+    }
+    if (this.#writer.done) this.#records = this.#build();
+  }
+
+  #append(piece: Buffer): void {
+    this.#bytes += piece.length;
+    for (let copied = 0; copied < piece.length;) {
+      // A piece as large as a chunk, met at a chunk's start, is one without a copy.
+      if (this.#chunk === null && piece.length - copied >= this.#maxChunkBytes) {
+        this.#chunks.push(piece.subarray(copied, copied + this.#maxChunkBytes));
+        copied += this.#maxChunkBytes;
+        continue;
+      }
+      this.#chunk ??= Buffer.allocUnsafe(this.#maxChunkBytes);
+      const n = piece.copy(this.#chunk, this.#filled, copied, Math.min(piece.length, copied + this.#maxChunkBytes - this.#filled));
+      copied += n;
+      this.#filled += n;
+      if (this.#filled === this.#maxChunkBytes) {
+        this.#chunks.push(this.#chunk);
+        this.#chunk = null;
+        this.#filled = 0;
+      }
+    }
+  }
+
+  #build(): SnapshotLogRecord[] {
+    if (this.#chunk !== null) this.#chunks.push(this.#chunk.subarray(0, this.#filled));
+    const meta = this.#meta;
+    const id = snapshotId(meta);
+    const records: SnapshotLogRecord[] = this.#chunks.map((value, index) => ({
+      key: id,
+      value,
+      headers: { ...snapshotRecordHeaders('chunk', meta.stage), [SnapshotHeaders.snapshotId]: id, [SnapshotHeaders.chunk]: String(index) },
+    }));
+    const { stage, partition, seq, nextOffset, nodeId, generation, takenAt } = meta;
+    const commit: SnapshotCommit = {
+      v: 1, stage, partition, seq, nextOffset, nodeId, generation, takenAt,
+      chunks: records.length,
+      bytes: this.#bytes,
+      sha256: this.#hash.digest('hex'),
+    };
     records.push({
       key: id,
-      value: payload.subarray(start, start + maxChunkBytes),
-      headers: { ...snapshotRecordHeaders('chunk', meta.stage), [SnapshotHeaders.snapshotId]: id, [SnapshotHeaders.chunk]: String(index) },
+      value: Buffer.from(stringify(commit), 'utf8'),
+      headers: { ...snapshotRecordHeaders('commit', stage), [SnapshotHeaders.snapshotId]: id },
     });
+    return records;
   }
-  const { stage, partition, seq, nextOffset, nodeId, generation, takenAt } = meta;
-  const commit: SnapshotCommit = {
-    v: 1,
-    stage,
-    partition,
-    seq,
-    nextOffset,
-    nodeId,
-    generation,
-    takenAt,
-    chunks: records.length,
-    bytes: payload.length,
-    sha256: payloadChecksum(payload),
-  };
-  records.push({
-    key: id,
-    value: Buffer.from(stringify(commit), 'utf8'),
-    headers: { ...snapshotRecordHeaders('commit', stage), [SnapshotHeaders.snapshotId]: id },
-  });
-  return records;
 }
+
+/** Values serialised per piece (about 100-300 KB of text). */
+const STEP_VALUES = 16_384;
 
 /**
  * Decodes a commit record's value. Throws `DecodeError` (`malformed-json`,

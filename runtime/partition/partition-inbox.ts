@@ -14,8 +14,8 @@ import { InputSlicer } from './input-slicer.ts';
 import type { HostMessage } from './partition-processor.ts';
 
 export interface PartitionInboxOptions {
-  /** Handles one message (synchronously); a throw goes to `onError`. */
-  readonly handle: (message: HostMessage) => void;
+  /** Handles one message; a throw (or a rejected promise) goes to `onError`, and a promise holds the messages after it until it settles. */
+  readonly handle: (message: HostMessage) => void | PromiseLike<void>;
   readonly onError: (error: unknown) => void;
   /** Pauses and resumes fetching of the input partition. */
   readonly valve: InputValve;

@@ -6,8 +6,11 @@
  * policy; the partition host around it owns the lifecycle and the I/O
  * (fencing, restore, fetching, the mailbox, the writer, failure).
  *
- * Handling is synchronous and one message at a time (the mailbox's promise);
- * an error thrown here fails the partition.
+ * Handling is one message at a time (the mailbox's promise) and synchronous,
+ * but for a snapshot of a large state: it is encoded in slices (./snapshot-slices.ts)
+ * while the event loop runs on and the messages after it
+ * wait (so the state it encodes does not change). An error thrown here, or
+ * the rejection of a snapshot's promise, fails the partition.
  */
 import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import type { ConsumedRecord } from '../../protocols/transport.ts';
@@ -22,6 +25,7 @@ import type { RestoreSeed } from './restorer.ts';
 import { PublicationLedger } from './publication-ledger.ts';
 import { EmissionRouter, type RouteContext, type WriteSink } from './emission-router.ts';
 import { SnapshotPolicy } from './snapshot-policy.ts';
+import { encodeInSlices } from './snapshot-slices.ts';
 import { OutputAddresser } from './output-addresser.ts';
 import { combineObservers, unhandledMessageObserver, type UnhandledMessage } from './unhandled-messages.ts';
 import { RecordsFailedError, type PoisonRecords } from './poison-records.ts';
@@ -245,12 +249,18 @@ export class PartitionProcessor {
     if (this.#router.route(context, this.#nextOffset)) this.#snapshots?.changed();
   }
 
-  #takeSnapshot(reason: string): void {
+  #takeSnapshot(reason: string): void | Promise<void> {
     const snapshots = this.#snapshots;
     if (snapshots === null || !snapshots.dirty) return;
+    const startedAt = performance.now();
     this.#actor.send({ type: 'eventide.snapshot', now: this.#options.clock.now() });
     this.#route(AFTER_MESSAGE);
-    this.#options.writer.enqueue(snapshots.snapshotJob(this.#actor.getPersistedSnapshot(), this.#nextOffset, this.#router.takeOutbox(), reason));
+    const pending = snapshots.pendingSnapshot(this.#actor.getPersistedSnapshot(), this.#nextOffset, this.#router.takeOutbox(), reason);
+    const job = encodeInSlices(pending, { stopped: () => !this.#running, startedAt }, ({ slices, ms }) => this.#options.logger.debug({ slices, ms: Math.round(ms), reason }, 'large snapshot encoded in slices'));
+    if (!(job instanceof Promise)) return this.#options.writer.enqueue(job);
+    return job.then((sliced) => {
+      if (sliced !== null) this.#options.writer.enqueue(sliced);
+    });
   }
 
   #reportUnhandled(message: UnhandledMessage): void {

@@ -12,7 +12,7 @@
  */
 import type { Clock } from '../../protocols/clock.ts';
 import type { ProducedRecord } from '../../protocols/transport.ts';
-import { encodeSnapshot, hostedState, type SnapshotLogRecord, type SnapshotMeta } from '../../protocols/snapshot/index.ts';
+import { SnapshotEncoder, hostedState, type SnapshotLogRecord, type SnapshotMeta } from '../../protocols/snapshot/index.ts';
 import type { StageSnapshotPolicy } from '../stage.ts';
 import type { WriteJob } from '../partition-writer.ts';
 
@@ -40,6 +40,14 @@ export interface SnapshotPolicyOptions {
   readonly toRecord: (record: SnapshotLogRecord) => ProducedRecord;
   /** Told once a snapshot's transaction committed, with how long it took from being taken. */
   readonly onWritten?: (write: SnapshotWrite, durationMs: number) => void;
+}
+
+/** A snapshot being encoded (see `SnapshotPolicy.pendingSnapshot`). */
+export interface PendingSnapshot {
+  /** Its write, once encoded. */
+  readonly job: WriteJob | null;
+  /** Encodes about `values` more values of the state. */
+  write(values: number): void;
 }
 
 const DEFAULT_EVERY_MS = 5000;
@@ -106,20 +114,43 @@ export class SnapshotPolicy {
    * when `dirty`: a snapshot of an unchanged state is a wasted write.
    */
   snapshotJob(machine: unknown, nextOffset: number, outputs: readonly ProducedRecord[], reason: SnapshotReason): WriteJob {
+    const pending = this.pendingSnapshot(machine, nextOffset, outputs, reason);
+    while (pending.job === null) pending.write(Number.POSITIVE_INFINITY);
+    return pending.job;
+  }
+
+  /**
+   * The next snapshot as `snapshotJob` gives it, encoded a step at a time
+   * (`write(values)` until `job` is set), so a large state does not hold the
+   * event loop; the state must not change until then. It counts as taken
+   * now (its sequence number, `dirty` cleared).
+   */
+  pendingSnapshot(machine: unknown, nextOffset: number, outputs: readonly ProducedRecord[], reason: SnapshotReason): PendingSnapshot {
     const { stage, partition, nodeId, generation, clock, settings, toRecord } = this.#options;
     this.#seq++;
     const meta: SnapshotMeta = { stage, partition, seq: this.#seq, nextOffset, nodeId, generation, takenAt: clock.now() };
-    const encoded = encodeSnapshot(meta, hostedState(machine), settings.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
-    const records = [...outputs];
-    let bytes = 0;
-    for (let i = 0; i < encoded.length; i++) {
-      if (i < encoded.length - 1) bytes += encoded[i]!.value.length;
-      records.push(toRecord(encoded[i]!));
-    }
+    const encoder = new SnapshotEncoder(meta, hostedState(machine), settings.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
     this.#dirty = false;
     this.#recordsSince = 0;
-    const write: SnapshotWrite = { meta, reason, bytes };
-    return { records, commitOffset: nextOffset, onCommitted: () => this.#committed(write) };
+    let job: WriteJob | null = null;
+    return {
+      get job() {
+        return job;
+      },
+      write: (values) => {
+        encoder.write(values);
+        const encoded = encoder.records;
+        if (encoded === null || job !== null) return;
+        const records = [...outputs];
+        let bytes = 0;
+        for (let i = 0; i < encoded.length; i++) {
+          if (i < encoded.length - 1) bytes += encoded[i]!.value.length;
+          records.push(toRecord(encoded[i]!));
+        }
+        const write: SnapshotWrite = { meta, reason, bytes };
+        job = { records, commitOffset: nextOffset, onCommitted: () => this.#committed(write) };
+      },
+    };
   }
 
   #committed(write: SnapshotWrite): void {

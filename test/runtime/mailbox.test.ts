@@ -56,7 +56,7 @@ test('a handler that throws is reported with its message and the mailbox goes on
 
 test('yields to the event loop between slices, so other work runs between messages', async (t) => {
   const order: string[] = [];
-  const mailbox = new Mailbox<string>({ handle: (message) => order.push(message), onError: () => t.fail(), sliceMs: 0 });
+  const mailbox = new Mailbox<string>({ handle: (message) => void order.push(message), onError: () => t.fail(), sliceMs: 0 });
   for (const message of ['m1', 'm2', 'm3']) mailbox.post(message);
   setImmediate(() => order.push('other work'));
   await mailbox.idle();
@@ -101,4 +101,44 @@ test('a long queue is handled completely and in order (the queue compacts as it 
   for (const message of posted) mailbox.post(message);
   await mailbox.idle();
   t.deepEqual(handled, posted);
+});
+
+test('a handler that returns a promise holds the messages after it until it settles, while the event loop runs on', async (t) => {
+  const order: string[] = [];
+  let finish!: () => void;
+  const mailbox = new Mailbox<string>({
+    handle: (message) => {
+      order.push(message);
+      if (message === 'slow') return new Promise<void>((resolve) => (finish = resolve));
+    },
+    onError: () => t.fail(),
+  });
+  for (const message of ['a', 'slow', 'b']) mailbox.post(message);
+  let idle = false;
+  void mailbox.idle().then(() => (idle = true));
+  await nextTurn();
+  await nextTurn();
+  t.deepEqual(order, ['a', 'slow'], 'b waits for the slow message');
+  t.false(idle);
+  mailbox.post('c');
+  finish();
+  await mailbox.idle();
+  t.deepEqual(order, ['a', 'slow', 'b', 'c']);
+  t.true(idle);
+});
+
+test('a handler\'s rejected promise goes to onError with its message, and the next message is handled', async (t) => {
+  const errors: string[] = [];
+  const handled: string[] = [];
+  const mailbox = new Mailbox<string>({
+    handle: (message) => {
+      handled.push(message);
+      if (message === 'bad') return Promise.reject(new Error('encoding failed'));
+    },
+    onError: (error, message) => errors.push(`${message}: ${(error as Error).message}`),
+  });
+  for (const message of ['bad', 'next']) mailbox.post(message);
+  await mailbox.idle();
+  t.deepEqual(handled, ['bad', 'next']);
+  t.deepEqual(errors, ['bad: encoding failed']);
 });

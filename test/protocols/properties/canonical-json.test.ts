@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import stringify from 'fast-json-stable-stringify';
-import { canonicalJson } from '../../../protocols/json/canonical-json.ts';
+import { CanonicalJsonWriter, canonicalJson } from '../../../protocols/json/canonical-json.ts';
 import { assertProperty } from './typed-outcome.ts';
 
 /** Values as snapshots hold them: JSON, with undefined and function members, non-finite numbers, dates and keys in any order. */
@@ -49,4 +49,44 @@ test('canonicalJson refuses a cycle with a TypeError, as JSON.stringify does', (
   t.throws(() => canonicalJson(cyclic), { instanceOf: TypeError });
   const shared = { x: 1 };
   t.is(canonicalJson({ b: shared, a: shared }), '{"a":{"x":1},"b":{"x":1}}', 'a value met twice, not in a cycle, is written twice');
+});
+
+/** The text before the writer existed (a sorted copy handed to JSON.stringify): snapshots written by earlier versions keep their bytes. */
+function sortedCopyText(value: unknown): string | undefined {
+  const copy = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object') return item;
+    if (typeof (item as { toJSON?: unknown }).toJSON === 'function') return copy((item as { toJSON(): unknown }).toJSON());
+    if (Array.isArray(item)) return item.map(copy);
+    const sorted = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(item).sort()) {
+      const member = (item as Record<string, unknown>)[key];
+      if (member !== undefined && typeof member !== 'function') sorted[key] = copy(member);
+    }
+    return sorted;
+  };
+  return JSON.stringify(copy(value));
+}
+
+test('the writer writes, in pieces of any size, the very text a sorted copy gave JSON.stringify', (t) => {
+  const withIndexKeys = fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), fc.nat({ max: 40 }).map(String), fc.constant('4294967295')), stateLike, { maxKeys: 6 });
+  assertProperty(
+    t,
+    fc.property(fc.oneof(stateLike, withIndexKeys), fc.integer({ min: 1, max: 7 }), (value, piece) => {
+      const expected = sortedCopyText(value);
+      if (canonicalJson(value) !== expected) return false;
+      const writer = new CanonicalJsonWriter(value);
+      let text = '';
+      while (!writer.done) text += writer.write(piece);
+      return expected === undefined ? text === '' : text === expected;
+    }),
+    500,
+  );
+});
+
+test('the writer walks a value 100,000 levels deep without the call stack', (t) => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { a: deep };
+  const text = canonicalJson(deep)!;
+  t.is(text.length, 50_000 * '[{"a":]}'.length + 1);
+  t.true(text.startsWith('{"a":[{"a":['));
 });

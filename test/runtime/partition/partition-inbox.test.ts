@@ -11,7 +11,7 @@ function inbox(options: { mayResume?: () => boolean } = {}) {
   const valve: string[] = [];
   const box = new PartitionInbox({
     handle: (message: HostMessage) =>
-      handled.push(message.kind === 'records' ? `records ${message.records[0]!.offset}-${message.records.at(-1)!.offset}${message.replayed ? ' replayed' : ''}` : message.kind === 'message' ? message.message.type : `snapshot ${message.reason}`),
+      void handled.push(message.kind === 'records' ? `records ${message.records[0]!.offset}-${message.records.at(-1)!.offset}${message.replayed ? ' replayed' : ''}` : message.kind === 'message' ? message.message.type : `snapshot ${message.reason}`),
     onError: () => {},
     valve: { pause: () => valve.push('pause'), resume: () => valve.push('resume') },
     writerBacklog: () => 0,
