@@ -25,8 +25,23 @@ export interface RestorePoint {
 }
 
 export async function readRestorePoint(reader: PartitionReader, topic: string, stage: string, partition: number): Promise<RestorePoint> {
-  const log = new SnapshotLogReader({ stage });
+  // Only the newest snapshot's checksum is checked; should the newest two both fail it, the partition is read again checking every one.
+  let read = await readSnapshotLog(reader, topic, partition, new SnapshotLogReader({ stage, verify: 'latest' }));
+  if (read.log.passedOverUnverified()) read = await readSnapshotLog(reader, topic, partition, new SnapshotLogReader({ stage, verify: 'every' }));
+  const { log, recordsRead, bytesRead } = read;
+  const [undecodable, ...more] = log.undecodableMarkers();
+  if (undecodable !== undefined) {
+    const detail = more.length === 0 ? undecodable.detail : `${undecodable.detail}; ${more.length} more undecodable marker${more.length === 1 ? '' : 's'} after it, at ${more.slice(0, 5).map((m) => m.offset).join(', ')}${more.length > 5 ? '...' : ''}`;
+    throw new UndecodableMarkerError({ stage, topic, partition, offset: undecodable.offset, detail });
+  }
+  const snapshot = log.latest();
   const markersByKey = new Map<string, PublishMarker>();
+  for (const marker of log.allMarkers()) markersByKey.set(marker.key, marker);
+  return { snapshot, markersAfter: log.markersAfterLatest(), markersByKey, recordsRead, bytesRead, ignored: { ...log.ignored(), markers: log.skippedMarkers() } };
+}
+
+/** Feeds `log` the partition from its earliest offset to its end. */
+async function readSnapshotLog(reader: PartitionReader, topic: string, partition: number, log: SnapshotLogReader): Promise<{ log: SnapshotLogReader; recordsRead: number; bytesRead: number }> {
   let recordsRead = 0;
   let bytesRead = 0;
   let from = (await reader.startOffsets(topic)).get(partition) ?? 0;
@@ -46,12 +61,5 @@ export async function readRestorePoint(reader: PartitionReader, topic: string, s
     }
     from = until;
   }
-  const [undecodable, ...more] = log.undecodableMarkers();
-  if (undecodable !== undefined) {
-    const detail = more.length === 0 ? undecodable.detail : `${undecodable.detail}; ${more.length} more undecodable marker${more.length === 1 ? '' : 's'} after it, at ${more.slice(0, 5).map((m) => m.offset).join(', ')}${more.length > 5 ? '...' : ''}`;
-    throw new UndecodableMarkerError({ stage, topic, partition, offset: undecodable.offset, detail });
-  }
-  const snapshot = log.latest();
-  for (const marker of log.allMarkers()) markersByKey.set(marker.key, marker);
-  return { snapshot, markersAfter: log.markersAfterLatest(), markersByKey, recordsRead, bytesRead, ignored: { ...log.ignored(), markers: log.skippedMarkers() } };
+  return { log, recordsRead, bytesRead };
 }

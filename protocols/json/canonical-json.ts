@@ -107,8 +107,7 @@ export class CanonicalJsonWriter {
         this.#close(frame);
         continue;
       }
-      out += frame.written ? `,${memberPrefix(key)}` : memberPrefix(key);
-      out += this.#open(member);
+      out += `${frame.written ? ',' : ''}${JSON.stringify(key)}:${this.#open(member)}`;
       frame.written = true;
       budget--;
     }
@@ -166,19 +165,6 @@ function canonicalValues(value: object, limit: number): number {
     }
   }
   return count;
-}
-
-const MEMBER_PREFIXES = new Map<string, string>();
-const MEMBER_PREFIXES_KEPT = 8192;
-
-/** `"key":`, remembered for the keys states repeat (field names, not the ids and times that key maps). */
-function memberPrefix(key: string): string {
-  let prefix = MEMBER_PREFIXES.get(key);
-  if (prefix === undefined) {
-    prefix = `${JSON.stringify(key)}:`;
-    if (MEMBER_PREFIXES.size < MEMBER_PREFIXES_KEPT) MEMBER_PREFIXES.set(key, prefix);
-  }
-  return prefix;
 }
 
 /** `toJSON` applied as long as the value has one (a Date becomes its string). */

@@ -60,6 +60,31 @@ test('a snapshot without its commit is incomplete and one with a bad checksum co
   t.deepEqual(seed.ignored, { incomplete: 2, corrupt: 1, markers: 0 });
 });
 
+/** A snapshot whose commit names a checksum its chunks do not have. */
+function corrupted(records: SnapshotLogRecord[]): SnapshotLogRecord[] {
+  const commit = JSON.parse(records[records.length - 1]!.value.toString()) as Record<string, unknown>;
+  return [...records.slice(0, -1), { ...records[records.length - 1]!, value: Buffer.from(JSON.stringify({ ...commit, sha256: '0'.repeat(64) })) }];
+}
+
+test('when the newest snapshots all fail their checksum, the older complete one still restores (the partition is read again, checking every snapshot)', async (t) => {
+  const { sources, write } = await cluster();
+  await write(snapshot(1, 100));
+  await write(snapshot(2, 200, { value: 'running', context: { n: 2 } }));
+  for (const seq of [3, 4, 5]) await write(corrupted(snapshot(seq, seq * 100)));
+  const seed = await restorePartition(sources, target);
+  t.like(seed, { from: 'snapshot', seq: 2, nextOffset: 200, machine: { context: { n: 2 } } });
+  t.is(seed.ignored.corrupt, 3, 'every corrupt snapshot is counted on the second read');
+});
+
+test('behind a long history, the newest snapshot restores and a corrupt one just before it changes nothing', async (t) => {
+  const { sources, write } = await cluster();
+  for (let seq = 1; seq <= 20; seq++) await write(seq === 19 ? corrupted(snapshot(seq, seq * 100)) : snapshot(seq, seq * 100, { value: 'running', context: { seq } }));
+  await write([marker('after-20', 2010)]);
+  const seed = await restorePartition(sources, target);
+  t.like(seed, { from: 'snapshot', seq: 20, nextOffset: 2000, machine: { context: { seq: 20 } } });
+  t.deepEqual(seed.markersAfter.map((m) => m.key), ['after-20']);
+});
+
 test('a snapshot written in an aborted transaction is never restored (read_committed)', async (t) => {
   const { transport, sources, write } = await cluster();
   await write(snapshot(1, 100));
