@@ -45,6 +45,12 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     if (e.report.ignored.corrupt > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'corrupt' }, e.report.ignored.corrupt);
     if (e.report.ignored.markers > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'marker' }, e.report.ignored.markers);
   });
+  const takeOvers = new Counter({ name: 'eventide_handovers_total', help: 'Partitions this node took over, by stage and kind (clean: released by its last owner, nothing replayed; fenced: its last owner, alive, did not release it in time; lost: its last owner stopped without releasing it; first: never committed before)', labelNames: ['stage', 'kind'], registers });
+  const replayed = new Counter({ name: 'eventide_handover_replayed_records_total', help: 'Input records handled again after a hand-over, where known (a released partition replays none), by stage', labelNames: ['stage'], registers });
+  events.on('partition.restored', (e) => {
+    if (e.report.handOver !== undefined) takeOvers.inc({ stage: e.stage, kind: e.report.handOver });
+    if (typeof e.report.replayed === 'number' && e.report.replayed > 0) replayed.inc({ stage: e.stage }, e.report.replayed);
+  });
   events.on('rebalance', (e) => rebalances.inc({ stage: e.stage }));
   const handOvers = new Counter({ name: 'eventide_partitions_revoked_total', help: 'Partitions handed over cleanly (revoked, final snapshot written), by stage', labelNames: ['stage'], registers });
   const losses = new Counter({ name: 'eventide_partitions_lost_total', help: 'Partitions lost (crash, expiry, expulsion) and abandoned without a final snapshot, by stage', labelNames: ['stage'], registers });

@@ -31,6 +31,20 @@ export interface TopicPartition {
 /** A partition and an offset: the next record to read there. */
 export interface TopicPartitionOffset extends TopicPartition {
   readonly offset: number;
+  /** Committed with the offset, read back by `fetchOffsetCommits` (Kafka's offset metadata: eventide marks a released partition with it). */
+  readonly metadata?: string;
+}
+
+/** A group's committed offset of one partition, with the metadata committed with it. */
+export interface OffsetCommit {
+  readonly offset: number;
+  readonly metadata: string | null;
+}
+
+/** A partition assigned to this member that another member owned in the last generation and was asked to release. */
+export interface HandOverFrom extends TopicPartition {
+  /** The releasing member's node id (its `metadata.nodeId`; its member id when it published none). */
+  readonly node: string;
 }
 
 /** String headers, as eventide uses them (kafkajs headers are bytes on the wire). */
@@ -110,6 +124,8 @@ export interface TransportAdmin {
   listTopics(): Promise<string[]>;
   /** Committed offsets of a group on a topic, by partition; partitions never committed are absent. */
   fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** The same, with the metadata committed with each offset. */
+  fetchOffsetCommits(groupId: string, topic: string): Promise<Map<number, OffsetCommit>>;
   /** The group's generation and its members with their metadata and assignments. */
   describeGroup(groupId: string): Promise<GroupDescription>;
   /** Deletes topics (tests and `topics delete`). */
@@ -160,7 +176,7 @@ export interface GroupConsumerHandlers {
    * awaits it before delivering their records; offsets start at the group's
    * committed offset (or the `fromBeginning` policy) unless `seek` moves them.
    */
-  onPartitionsAssigned(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  onPartitionsAssigned(partitions: readonly TopicPartition[], generation: number, handOvers: readonly HandOverFrom[]): Promise<void>;
   /**
    * Partitions taken from this member in a planned rebalance (another member
    * joined or left, this one left with `disconnect`, a topic changed) while
@@ -168,11 +184,13 @@ export interface GroupConsumerHandlers {
    * still worth attempting. Whether another member may already process them
    * depends on the transport: the memory transport awaits this callback before
    * another member is given them (unless its hand-over mode is `eager`);
-   * kafkajs cannot, so a final write can be fenced by the new owner and the
-   * runtime relies on fencing too. A member that leaves with `disconnect` is
-   * awaited on both transports.
+   * kafkajs cannot: the new owner is told of the hand-over (`handOvers` of
+   * `onPartitionsAssigned`) and waits for the release this member commits
+   * (see runtime/partition/release.ts) before it fences. A member that
+   * leaves with `disconnect` is awaited on both transports. `generation` is
+   * the one that took the partitions away.
    */
-  onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void>;
+  onPartitionsRevoked(partitions: readonly TopicPartition[], generation: number): Promise<void>;
   /**
    * Partitions this member lost without a hand-over: it crashed, its session
    * expired, or the group expelled it, so another member may own them already

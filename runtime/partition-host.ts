@@ -15,7 +15,7 @@
  * docs/exactly-once.md.
  */
 import type { Actor, AnyStateMachine } from 'xstate';
-import type { ConsumedBatch, TopicPartition, TransactionalProducer } from '../protocols/transport.ts';
+import type { ConsumedBatch, OffsetCommit, TopicPartition, TransactionalProducer } from '../protocols/transport.ts';
 import type { RuntimeMessage } from '../protocols/stage.ts';
 import { PartitionAbandonedError } from '../protocols/errors.ts';
 import type { StageDefinition } from './stage.ts';
@@ -25,10 +25,14 @@ import type { Logger } from './logger.ts';
 import { countByTopic } from './instrumentation.ts';
 import { restorePartition, restoreReport, type RestoreReport } from './partition/restorer.ts';
 import { PartitionProcessor } from './partition/partition-processor.ts';
+import { awaitRelease, leftAs, releaseMetadata, type HandOverKind } from './partition/release.ts';
 import { PartitionInbox } from './partition/partition-inbox.ts';
 import { describeFailure } from './partition/failure.ts';
 import { isRecordsFailed } from './partition/poison-records.ts';
 import type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
+
+/** How long a new owner waits for a moving partition's release before it fences its last owner (within kafkajs's default rebalance timeout). */
+const DEFAULT_RELEASE_TIMEOUT_MS = 30_000;
 
 export type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
 export type { RestoreReport } from './partition/restorer.ts';
@@ -91,6 +95,8 @@ export class PartitionHost {
     const started = performance.now();
     const { transport, reader, clock, groupId, partitionsOf, instrumentation } = this.#context;
     const { stage, partition } = this;
+    const { handOver, releaseWaitMs, released } = await this.#awaitHandOver();
+    this.#assertRestoring();
     const producer = (this.#producer = transport.transactionalProducer(this.transactionalId));
     const writer = (this.#writer = new PartitionWriter({
       producer, groupId, inputTopic: stage.input.topic, partition, sleep: (ms) => clock.sleep(ms),
@@ -120,7 +126,8 @@ export class PartitionHost {
     }));
     processor.start();
     for (const message of processor.startMessages(this.#context.tableSnapshot, clock.now())) this.#inbox.post(message);
-    this.#restore = restoreReport(seed, clock.now(), Math.round(performance.now() - started));
+    const replayed = released === null ? null : Math.max(0, released.offset - seed.nextOffset);
+    this.#restore = { ...restoreReport(seed, clock.now(), Math.round(performance.now() - started)), handOver, releaseWaitMs, replayed };
     const poison = this.#context.poison;
     this.#inbox.startAt(seed.nextOffset, (offset) => processor.isReplayed(offset), poison === undefined ? undefined : (offset) => poison.isSuspect(offset));
     this.#context.consumer.seek({ ...this.#input, offset: seed.nextOffset });
@@ -128,6 +135,27 @@ export class PartitionHost {
     this.lifecycle.transitionTo('running');
     this.#context.consumer.resume([this.#input]);
     return this.#restore;
+  }
+
+  /**
+   * Before fencing: the last owner's release, awaited when the assignor said
+   * the partition moves from a live member (bounded by `releaseTimeoutMs`),
+   * otherwise read from the committed offset as it is.
+   */
+  async #awaitHandOver(): Promise<{ handOver: HandOverKind; releaseWaitMs: number; released: OffsetCommit | null }> {
+    const { transport, groupId } = this.#context;
+    const committed = async (): Promise<OffsetCommit | undefined> => (await transport.admin().fetchOffsetCommits(groupId, this.stage.input.topic)).get(this.partition);
+    const from = this.#context.handOverFrom;
+    if (from === undefined) {
+      const commit = await committed();
+      const handOver = leftAs(commit);
+      return { handOver, releaseWaitMs: 0, released: handOver === 'clean' ? commit! : null };
+    }
+    const waitStarted = performance.now();
+    const released = await awaitRelease({ committed, from, timeoutMs: this.#context.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS, abandoned: () => !this.lifecycle.is('restoring') });
+    const releaseWaitMs = Math.round(performance.now() - waitStarted);
+    if (released === null) this.#logger.warn({ from: from.node, generation: from.generation, waitedMs: releaseWaitMs }, `${from.node} did not release ${this.stage.name}[${this.partition}] in time: fencing it`);
+    return { handOver: released === null ? 'fenced' : 'clean', releaseWaitMs, released };
   }
 
   #assertRestoring(): void {
@@ -155,8 +183,13 @@ export class PartitionHost {
     await this.#writer?.flush().catch(() => {});
   }
 
-  /** Final snapshot, everything written, actor stopped. */
-  async revoke(): Promise<void> {
+  /**
+   * Final snapshot, everything written, actor stopped. With `generation`
+   * (the one that took the partition away) the last transaction also
+   * releases it (./partition/release.ts), and the new owner starts from it
+   * without fencing or replaying.
+   */
+  async revoke(generation?: number): Promise<void> {
     if (this.lifecycle.is('failed')) this.lifecycle.transitionTo('stopped');
     if (this.lifecycle.is('stopped')) return;
     const wasRunning = this.lifecycle.is('running');
@@ -167,6 +200,14 @@ export class PartitionHost {
       this.requestSnapshot('revocation');
       await this.#inbox.idle();
       if (this.stage.snapshots === undefined) this.#processor?.flush();
+      const processor = this.#processor;
+      if (generation !== undefined && processor !== null && this.#writer !== null && !this.#writer.failed) {
+        const offset = processor.nextOffset;
+        this.#writer.enqueue({
+          records: [], commitOffset: offset, commitMetadata: releaseMetadata({ node: this.#context.nodeId, generation }),
+          onCommitted: () => this.#logger.info({ offset, generation }, `released ${this.stage.name}[${this.partition}] at offset ${offset}`),
+        });
+      }
       await this.#writer?.flush().catch((error: unknown) => {
         if (!(error instanceof PartitionAbandonedError)) this.#logger.warn({ err: String(error) }, 'final writes failed during revocation');
       });

@@ -18,6 +18,8 @@ export interface WriteJob {
   readonly records: readonly ProducedRecord[];
   /** Input offset to commit for the stage's group with these records, if any. */
   readonly commitOffset?: number;
+  /** Metadata committed with that offset (a release: ./partition/release.ts). */
+  readonly commitMetadata?: string;
   /** Called after the transaction holding this job committed. */
   readonly onCommitted?: () => void;
 }
@@ -194,8 +196,9 @@ export class PartitionWriter {
       const offsets = jobs.map((job) => job.commitOffset).filter((offset): offset is number => offset !== undefined);
       if (offsets.length > 0) {
         const offset = Math.max(...offsets);
+        const metadata = jobs.findLast((job) => job.commitMetadata !== undefined)?.commitMetadata;
         await transaction.sendOffsets(this.#options.groupId, [
-          { topic: this.#options.inputTopic, partition: this.#options.partition, offset },
+          { topic: this.#options.inputTopic, partition: this.#options.partition, offset, ...(metadata === undefined ? {} : { metadata }) },
         ]);
       }
       committing = true;

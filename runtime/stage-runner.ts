@@ -7,7 +7,7 @@
  * may own the partition already: abandoned at once, nothing written; the new
  * owner fences and replays from the newest snapshot).
  */
-import type { ConsumedBatch, GroupConsumer, TopicPartition } from '../protocols/transport.ts';
+import type { ConsumedBatch, GroupConsumer, HandOverFrom, TopicPartition } from '../protocols/transport.ts';
 import type { RuntimeMessage } from '../protocols/stage.ts';
 import type { StageDefinition } from './stage.ts';
 import { PartitionHost, type PartitionHostContext, type PartitionHostStats } from './partition-host.ts';
@@ -83,8 +83,8 @@ export class StageRunner {
       this.#cancelTicks = this.#context.clock.every(tick.everyMs, () => this.broadcast({ type: 'eventide.tick', now: this.#context.clock.now() }));
     }
     await consumer.run([this.stage.input.topic], {
-      onPartitionsAssigned: async (partitions, generation) => this.#handleAssignment(consumer, partitions, generation),
-      onPartitionsRevoked: async (partitions) => this.#handleRevocation(partitions),
+      onPartitionsAssigned: async (partitions, generation, handOvers) => this.#handleAssignment(consumer, partitions, generation, handOvers),
+      onPartitionsRevoked: async (partitions, generation) => this.#handleRevocation(partitions, generation),
       onPartitionsLost: async (partitions) => this.#handleLoss(partitions),
       onBatch: async (batch) => this.#handleBatch(batch),
     });
@@ -112,16 +112,16 @@ export class StageRunner {
     this.#revoking.clear();
   }
 
-  async #revoke(host: PartitionHost): Promise<void> {
+  async #revoke(host: PartitionHost, generation?: number): Promise<void> {
     this.#revoking.add(host);
     try {
-      await host.revoke();
+      await host.revoke(generation);
     } finally {
       this.#revoking.delete(host);
     }
   }
 
-  #handleAssignment(consumer: GroupConsumer, partitions: readonly TopicPartition[], generation: number): void {
+  #handleAssignment(consumer: GroupConsumer, partitions: readonly TopicPartition[], generation: number, handOvers: readonly HandOverFrom[] = []): void {
     this.#rebalances++;
     consumer.pause(partitions);
     this.#context.instrumentation.emit('rebalance', { stage: this.stage.name, generation, assigned: partitions.length });
@@ -133,6 +133,7 @@ export class StageRunner {
         onFailed: (failed, error) => this.#handleFailure(failed, error),
         onProgress: () => this.#restarts.progressed(partition),
         poison: this.#poisonOf(partition),
+        ...handOverFrom(handOvers, partition, generation),
       });
       this.#hosts.set(partition, host);
       // Restoring happens off the group's callback so heartbeats go on.
@@ -152,7 +153,7 @@ export class StageRunner {
     }
   }
 
-  async #handleRevocation(partitions: readonly TopicPartition[]): Promise<void> {
+  async #handleRevocation(partitions: readonly TopicPartition[], generation: number): Promise<void> {
     await Promise.all(
       partitions.map(async ({ partition }) => {
         const host = this.#hosts.get(partition);
@@ -162,7 +163,7 @@ export class StageRunner {
         this.#restarts.forget(partition);
         this.#context.instrumentation.emit('partition.revoked', { stage: this.stage.name, partition, generation: host.generation });
         this.#logger.info({ partition, generation: host.generation }, `revoked ${this.stage.name}[${partition}]`);
-        await this.#revoke(host);
+        await this.#revoke(host, generation);
       }),
     );
   }
@@ -224,4 +225,10 @@ export class StageRunner {
       this.#handleAssignment(consumer, [{ topic: this.stage.input.topic, partition: host.partition }], host.generation);
     });
   }
+}
+
+/** The release a new host of `partition` waits for, when the assignment moved it from a live member. */
+function handOverFrom(handOvers: readonly HandOverFrom[], partition: number, generation: number): { handOverFrom?: { node: string; generation: number } } {
+  const from = handOvers.find((h) => h.partition === partition);
+  return from === undefined ? {} : { handOverFrom: { node: from.node, generation } };
 }

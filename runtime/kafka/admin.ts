@@ -1,7 +1,7 @@
 import kafkajs from './kafkajs.ts';
 import type { Admin } from 'kafkajs';
 import { TopicConfigError } from '../../protocols/errors.ts';
-import type { GroupDescription, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
+import type { GroupDescription, OffsetCommit, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
 import { decodeMember, generationOf } from './group-protocol.ts';
 import { hasKafkaErrorType, translated, translatedRead } from './kafka-errors.ts';
 import type { LazyClient } from './lazy-client.ts';
@@ -116,6 +116,15 @@ export class KafkaAdmin implements TransportAdmin {
       const [answer] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const committed = (answer?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
       return new Map(committed.map((p) => [p.partition, Number(p.offset)]));
+    });
+  }
+
+  async fetchOffsetCommits(groupId: string, topic: string): Promise<Map<number, OffsetCommit>> {
+    return translatedRead('fetchOffsetCommits', async () => {
+      const admin = await this.#admin.get();
+      const [answer] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = (answer?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+      return new Map(committed.map((p) => [p.partition, { offset: Number(p.offset), metadata: p.metadata ?? null }]));
     });
   }
 

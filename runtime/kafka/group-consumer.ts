@@ -6,6 +6,7 @@ import type {
   GroupConsumerOptions,
   TopicPartition,
   TopicPartitionOffset,
+  HandOverFrom,
 } from '../../protocols/transport.ts';
 import { diffAssignments, fromTopicMap } from './assignment-diff.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
@@ -13,6 +14,7 @@ import { DEFAULT_MAX_WAIT_TIME_MS, type KafkaGroupTimings } from './kafka-config
 import { isMembershipLost, translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
+import { handOversIn } from './group-protocol.ts';
 
 /** How the member reports handler failures; the member goes on. */
 export type HandlerErrorSink = (error: unknown, context: { groupId: string; handler: string }) => void;
@@ -70,6 +72,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   #memberId: string | undefined;
   #generation = 0;
   #pendingGeneration = 0;
+  /** What the last SyncGroup said this member takes over from others. */
+  #pendingHandOvers: HandOverFrom[] = [];
   readonly #owned = new Map<string, PartitionDelivery>();
   /** Pauses and seeks asked for before the first assignment. */
   readonly #earlyPauses = new Set<string>();
@@ -112,6 +116,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const { events } = this.#consumer;
     this.#consumer.on(events.RECEIVED_UNSUBSCRIBED_TOPICS, ({ payload }) => {
       this.#pendingGeneration = payload.generationId;
+      this.#pendingHandOvers = handOversIn(payload.topicsNotSubscribed);
     });
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
       if (this.#memberId !== undefined && payload.memberId !== this.#memberId) {
@@ -199,7 +204,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       await this.#callbacks;
       const revoked = this.assignment();
       this.#owned.clear();
-      if (revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(revoked));
+      if (revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(revoked, this.#generation));
     }
     await this.#consumer.disconnect();
     this.#state = 'stopped';
@@ -212,6 +217,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const generation = Math.max(this.#pendingGeneration, this.#generation + 1);
     this.#generation = generation;
     const change = diffAssignments(this.assignment(), partitions);
+    const taking = new Set(change.assigned.map(topicPartitionKey));
+    const handOvers = this.#pendingHandOvers.filter((h) => taking.has(topicPartitionKey(h)));
+    this.#pendingHandOvers = [];
     for (const tp of change.revoked) {
       this.#owned.get(topicPartitionKey(tp))?.hold();
       this.#owned.delete(topicPartitionKey(tp));
@@ -229,9 +237,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#earlySeeks.clear();
     const handlers = this.#handlers!;
     this.#callbacks = this.#callbacks.then(async () => {
-      if (change.revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => handlers.onPartitionsRevoked(change.revoked));
+      if (change.revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => handlers.onPartitionsRevoked(change.revoked, generation));
       if (change.assigned.length > 0) {
-        await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation));
+        await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation, handOvers));
       }
       for (const tp of change.assigned) this.#owned.get(topicPartitionKey(tp))?.open();
     });

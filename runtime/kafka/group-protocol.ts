@@ -1,5 +1,5 @@
 import kafkajs from './kafkajs.ts';
-import type { GroupMember, TopicPartition } from '../../protocols/transport.ts';
+import type { GroupMember, HandOverFrom, TopicPartition } from '../../protocols/transport.ts';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -19,8 +19,13 @@ const { AssignerProtocol } = kafkajs;
  *   fetching, since `GROUP_JOIN` lacks it. Its `userData` carries the leader's
  *   estimate of the generation (one more than the highest a member reported),
  *   for `describeGroup`, whose protocol answer has no generation.
+ * - Hand-overs (SyncGroup): for each partition the member gets that another
+ *   member owned, one more name of that kind, {@link HAND_OVER_PREFIX} then
+ *   JSON `[topic, partition, node]`, reaching the member by the same event:
+ *   the new owner waits for that node's release before it fences.
  */
 export const GENERATION_MARKER = 'eventide:generation';
+export const HAND_OVER_PREFIX = 'eventide:handover:';
 
 /** The protocol name of eventide's assignor; every member must offer it. */
 export const ASSIGNOR_NAME = 'EventideSticky';
@@ -57,8 +62,9 @@ export function decodeMemberMetadata(buffer: Buffer | null | undefined): MemberU
   }
 }
 
-export function encodeMemberAssignment(partitions: readonly TopicPartition[], estimatedGeneration: number): Buffer {
+export function encodeMemberAssignment(partitions: readonly TopicPartition[], estimatedGeneration: number, handOvers: readonly HandOverFrom[] = []): Buffer {
   const assignment: Record<string, number[]> = { [GENERATION_MARKER]: [] };
+  for (const { topic, partition, node } of handOvers) assignment[`${HAND_OVER_PREFIX}${JSON.stringify([topic, partition, node])}`] = [];
   for (const tp of partitions) (assignment[tp.topic] ??= []).push(tp.partition);
   const userData = Buffer.from(JSON.stringify({ v: 1, generation: estimatedGeneration }), 'utf8');
   return AssignerProtocol.MemberAssignment.encode({ version: ASSIGNOR_VERSION, assignment, userData });
@@ -69,7 +75,7 @@ export function decodeMemberAssignment(buffer: Buffer | null | undefined): { par
   const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
   if (decoded === null) return { partitions: [], estimatedGeneration: 0 };
   const partitions = Object.entries(decoded.assignment)
-    .filter(([topic]) => topic !== GENERATION_MARKER)
+    .filter(([topic]) => topic !== GENERATION_MARKER && !topic.startsWith(HAND_OVER_PREFIX))
     .flatMap(([topic, list]) => (list as number[]).map((partition) => ({ topic, partition })));
   const data = parseJson(decoded.userData);
   return { partitions, estimatedGeneration: typeof data?.generation === 'number' ? data.generation : 0 };
@@ -79,6 +85,19 @@ export function decodeMemberAssignment(buffer: Buffer | null | undefined): { par
 export function decodeMember(memberId: string, metadata: Buffer, assignment: Buffer): GroupMember & { estimatedGeneration: number } {
   const { partitions, estimatedGeneration } = decodeMemberAssignment(assignment);
   return { memberId, metadata: decodeMemberMetadata(metadata).metadata, assignment: partitions, estimatedGeneration };
+}
+
+/** The hand-overs among the names of an assignment (kafkajs reports them as topics the member did not subscribe to). */
+export function handOversIn(names: readonly string[]): HandOverFrom[] {
+  return names.flatMap((name) => {
+    if (!name.startsWith(HAND_OVER_PREFIX)) return [];
+    try {
+      const [topic, partition, node] = JSON.parse(name.slice(HAND_OVER_PREFIX.length)) as unknown[];
+      return typeof topic === 'string' && Number.isInteger(partition) && typeof node === 'string' ? [{ topic, partition: partition as number, node }] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 export function generationOf(members: ReadonlyArray<{ estimatedGeneration: number }>): number {

@@ -16,7 +16,9 @@ import {
  * memory transport: members keep what they own while balance allows, only
  * the surplus moves) and that publishes each member's metadata through the
  * group. `self` is read at every join, so it reports the member's current
- * ownership and last generation.
+ * ownership and last generation. Each member is told which of its new
+ * partitions another member owned (by node id), so that it waits for their
+ * release rather than fence a final snapshot being written.
  *
  * @example
  * kafka.consumer({ groupId, partitionAssigners: [stickyAssigner(() => ({ metadata, owned, generation }))] });
@@ -55,10 +57,17 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
         partitions,
       );
       const estimatedGeneration = decoded.reduce((highest, m) => Math.max(highest, m.generation), 0) + 1;
-      return decoded.map((m) => ({
-        memberId: m.memberId,
-        memberAssignment: encodeMemberAssignment(assignment.get(m.memberId) ?? [], estimatedGeneration),
-      }));
+      const claimedBy = new Map<string, string>();
+      for (const m of decoded) for (const tp of claims.get(m.memberId) ?? []) claimedBy.set(topicPartitionKey(tp), m.memberId);
+      const nodeOf = new Map(decoded.map((m) => [m.memberId, m.metadata.nodeId ?? m.memberId]));
+      return decoded.map((m) => {
+        const mine = assignment.get(m.memberId) ?? [];
+        const handOvers = mine.flatMap((tp) => {
+          const from = claimedBy.get(topicPartitionKey(tp));
+          return from === undefined || from === m.memberId ? [] : [{ ...tp, node: nodeOf.get(from)! }];
+        });
+        return { memberId: m.memberId, memberAssignment: encodeMemberAssignment(mine, estimatedGeneration, handOvers) };
+      });
     },
 
     protocol({ topics }) {

@@ -103,11 +103,11 @@ class KafkaTransaction implements Transaction {
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
     this.#expectOpen('sendOffsets');
-    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-    for (const { topic, partition, offset } of offsets) {
+    const byTopic = new Map<string, Array<{ partition: number; offset: string; metadata?: string }>>();
+    for (const { topic, partition, offset, metadata } of offsets) {
       let partitions = byTopic.get(topic);
       if (partitions === undefined) byTopic.set(topic, (partitions = []));
-      partitions.push({ partition, offset: String(offset) });
+      partitions.push({ partition, offset: String(offset), ...(metadata === undefined ? {} : { metadata }) });
     }
     await this.#owner.call('sendOffsets', () =>
       this.#inner.sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }),

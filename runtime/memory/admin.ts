@@ -1,4 +1,4 @@
-import type { GroupDescription, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
+import type { GroupDescription, OffsetCommit, TopicDescription, TopicSpec, TransportAdmin } from '../../protocols/transport.ts';
 import type { MemoryLog } from './memory-log.ts';
 import type { MemoryNode } from './node.ts';
 
@@ -33,6 +33,11 @@ export class MemoryAdmin implements TransportAdmin {
   async fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
     this.#node.assertAlive();
     return this.#log.group(groupId).committed(topic);
+  }
+
+  async fetchOffsetCommits(groupId: string, topic: string): Promise<Map<number, OffsetCommit>> {
+    this.#node.assertAlive();
+    return this.#log.group(groupId).offsetCommits(topic);
   }
 
   async describeGroup(groupId: string): Promise<GroupDescription> {

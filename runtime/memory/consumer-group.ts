@@ -1,4 +1,4 @@
-import type { GroupDescription, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
+import type { GroupDescription, OffsetCommit, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
 import { assignSticky } from '../group/sticky-assignment.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
@@ -70,7 +70,7 @@ export class ConsumerGroup {
   readonly handOver: HandOver;
   #generation = 0;
   readonly #members = new Map<string, MemberState>();
-  readonly #committed = new Map<string, Map<number, number>>();
+  readonly #committed = new Map<string, Map<number, OffsetCommit>>();
   readonly #partitionsOf: PartitionsOf;
   #rebalanceRequested = false;
   #rebalancing: Promise<void> | null = null;
@@ -151,15 +151,20 @@ export class ConsumerGroup {
 
   /** Stores committed offsets (the next offset to read, as Kafka's). */
   commit(offsets: readonly TopicPartitionOffset[]): void {
-    for (const { topic, partition, offset } of offsets) {
+    for (const { topic, partition, offset, metadata } of offsets) {
       let byPartition = this.#committed.get(topic);
       if (byPartition === undefined) this.#committed.set(topic, (byPartition = new Map()));
-      byPartition.set(partition, offset);
+      byPartition.set(partition, { offset, metadata: metadata ?? null });
     }
   }
 
   /** The committed offsets of a topic, by partition. */
   committed(topic: string): Map<number, number> {
+    return new Map([...(this.#committed.get(topic) ?? [])].map(([partition, { offset }]) => [partition, offset]));
+  }
+
+  /** The committed offsets of a topic with their metadata, by partition. */
+  offsetCommits(topic: string): Map<number, OffsetCommit> {
     return new Map(this.#committed.get(topic) ?? []);
   }
 

@@ -53,6 +53,8 @@ export class MemoryGroupConsumer implements GroupConsumer {
   #topics: ReadonlySet<string> = new Set();
   #group: ConsumerGroup | null = null;
   #leaving: Promise<void> = Promise.resolve();
+  /** The generation of the last assignment (revocations are told it). */
+  #generation = 0;
   #handlers: GroupConsumerHandlers | null = null;
 
   constructor(log: MemoryLog, node: MemoryNode, options: GroupConsumerOptions) {
@@ -202,11 +204,12 @@ export class MemoryGroupConsumer implements GroupConsumer {
       return [owned];
     });
     await Promise.all(revoked.map(({ fetcher }) => fetcher.stop()));
-    await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(partitions));
+    await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(partitions, this.#generation));
   }
 
   async #handleAssignment(partitions: readonly TopicPartition[], generation: number): Promise<void> {
     if (this.#state === 'stopped') return;
+    this.#generation = generation;
     const { groupId, fromBeginning, isolation, maxBatchRecords } = this.#options;
     const added: PartitionFetcher[] = [];
     for (const tp of partitions) {
@@ -224,7 +227,8 @@ export class MemoryGroupConsumer implements GroupConsumer {
       this.#fetchers.set(topicPartitionKey(tp), { tp: { topic: tp.topic, partition: tp.partition }, fetcher });
       added.push(fetcher);
     }
-    await this.#callHandler('onPartitionsAssigned', () => this.#handlers!.onPartitionsAssigned(partitions, generation));
+    // Revoke-first hand-overs are awaited by the group itself (and eager ones fence, on purpose): no release to wait for.
+    await this.#callHandler('onPartitionsAssigned', () => this.#handlers!.onPartitionsAssigned(partitions, generation, []));
     if (this.#node.crashed) return;
     for (const fetcher of added) fetcher.start();
   }

@@ -92,7 +92,7 @@ class MemoryTransaction implements Transaction {
     });
     this.#log.transactions.assertOpen(this.#transaction);
     const pending = this.#transaction.offsets.get(groupId) ?? [];
-    pending.push(...offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+    pending.push(...offsets.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, ...(metadata === undefined ? {} : { metadata }) })));
     this.#transaction.offsets.set(groupId, pending);
   }
 

@@ -14,6 +14,7 @@ import type { Instrumentation } from '../instrumentation.ts';
 import type { PartitionHost } from '../partition-host.ts';
 import type { PartitionState } from '../partition-lifecycle.ts';
 import type { RestoreReport } from './restorer.ts';
+import type { Release } from './release.ts';
 
 export interface PartitionHostContext {
   readonly nodeId: string;
@@ -38,6 +39,10 @@ export interface PartitionHostContext {
   readonly onProgress?: (host: PartitionHost) => void;
   /** What the node learnt of this partition's poison records (kept across its restores). */
   readonly poison?: PoisonRecords;
+  /** The live member this partition moves from, when the assignor said so: its release is awaited before fencing. */
+  readonly handOverFrom?: Release;
+  /** Longest wait for that release before fencing. @default 30,000 */
+  readonly releaseTimeoutMs?: number;
 }
 
 /** A hosted partition as status and tests see it. */

@@ -12,6 +12,7 @@
  * It reads and decides; it does not fence (the caller connects the
  * partition's transactional producer first, so the log it reads is settled).
  */
+import type { HandOverKind } from './release.ts';
 import type { PartitionReader } from '../../protocols/transport.ts';
 import type { RestoreSource } from '../../protocols/stage.ts';
 import { decodeHostedState, type PublishMarker } from '../../protocols/snapshot/index.ts';
@@ -32,6 +33,12 @@ export interface RestoreReport {
    * publish markers an operator skipped (`markers`, `eventide snapshots skip`).
    */
   readonly ignored: RestoreIgnored;
+  /** How the partition came here (./release.ts); set by the host. */
+  readonly handOver?: HandOverKind;
+  /** How long the host waited for the last owner's release before it fenced. */
+  readonly releaseWaitMs?: number;
+  /** Input records handled before by the last owner and handled again here: 0 after a release, unknown (null) otherwise. */
+  readonly replayed?: number | null;
 }
 
 /** What a restore passed over, by kind. */

@@ -118,6 +118,34 @@ test.serial('a third node joins a two-node cluster: moved partitions are restore
   t.true(owned[2]!.length > 0, 'the new node aggregates');
 });
 
+test.serial('a node joins under load: every partition it takes is released first, none is fenced and no record is replayed', async (t) => {
+  const run = await scenario(t, 'join-load', 4);
+  const [a, b] = await Promise.all([run.cluster.startNode('a'), run.cluster.startNode('b')]);
+  await settledOwnership([a, b]);
+  await run.produceFirstHalf();
+  await until(async () => (await a.status()).partitions.some((p) => p.stage === 'aggregate' && p.nextOffset > 0), () => 'a to aggregate some of the load');
+  // The join while both nodes work through the first half, the second half right behind it.
+  const joinedAt = Date.now();
+  const c = await run.cluster.startNode('c');
+  await run.produceSecondHalf();
+  const takenOver = await c.waitForLog(/^restored (aggregate|ingest)\[\d+\] from /);
+  await settledOwnership([a, b, c]);
+  await run.produceTrailing();
+  await run.expectExactResults();
+
+  const restores = c.lines(/^restored (aggregate|ingest)\[\d+\] from /);
+  t.true(restores.some((line) => line.stage === 'aggregate'), 'c took aggregate partitions over');
+  t.true(takenOver.length > 0);
+  for (const line of restores) {
+    t.log(`c restored ${line.stage as string}[${line.partition as number}]: ${JSON.stringify({ handOver: line.handOver, releaseWaitMs: line.releaseWaitMs, replayed: line.replayed, offset: line.offset })}`);
+    t.is(line.handOver, 'clean', `${line.stage as string}[${line.partition as number}] was released by its last owner before c took it`);
+    t.is(line.replayed, 0, `${line.stage as string}[${line.partition as number}] replayed no record`);
+  }
+  const released = [...a.lines(/^released /), ...b.lines(/^released /)].filter((line) => (line.time as number) >= joinedAt);
+  t.deepEqual(released.map((line) => `${line.stage as string}[${line.partition as number}]`).sort(), restores.map((line) => `${line.stage as string}[${line.partition as number}]`).sort(), 'a or b released each partition c took, and no other');
+  for (const node of [a, b]) t.deepEqual(node.lines(/fenced|final writes failed/), [], `${node.id} was never fenced`);
+});
+
 test.serial('a node killed with SIGKILL mid-load: its partitions are restored on the other node and the results are exact', async (t) => {
   const run = await scenario(t, 'kill', 2);
   const [a, b] = await Promise.all([run.cluster.startNode('a'), run.cluster.startNode('b')]);

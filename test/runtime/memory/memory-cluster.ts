@@ -50,14 +50,14 @@ export class Journal {
     this.records.set(member, []);
     this.owned.set(member, new Set());
     return {
-      onPartitionsAssigned: async (partitions, generation) => {
+      onPartitionsAssigned: async (partitions, generation, _handOvers) => {
         this.entries.push(...partitions.map((tp) => `${member} assigned ${key(tp)} in ${generation}`));
         for (const tp of partitions) this.owned.get(member)!.add(key(tp));
-        await overrides.onPartitionsAssigned?.(partitions, generation);
+        await overrides.onPartitionsAssigned?.(partitions, generation, _handOvers);
         this.#changes.notify();
       },
-      onPartitionsRevoked: async (partitions) => {
-        await overrides.onPartitionsRevoked?.(partitions);
+      onPartitionsRevoked: async (partitions, generation) => {
+        await overrides.onPartitionsRevoked?.(partitions, generation);
         this.entries.push(...partitions.map((tp) => `${member} revoked ${key(tp)}`));
         for (const tp of partitions) this.owned.get(member)!.delete(key(tp));
         this.#changes.notify();
