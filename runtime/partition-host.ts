@@ -25,6 +25,7 @@ import type { Logger } from './logger.ts';
 import { countByTopic } from './instrumentation.ts';
 import { restorePartition, restoreReport, type RestoreReport } from './partition/restorer.ts';
 import { PartitionProcessor } from './partition/partition-processor.ts';
+import { systemClock } from './clock.ts';
 import { awaitRelease, leftAs, releaseMetadata, type HandOverKind } from './partition/release.ts';
 import { PartitionInbox } from './partition/partition-inbox.ts';
 import { describeFailure } from './partition/failure.ts';
@@ -99,7 +100,8 @@ export class PartitionHost {
     this.#assertRestoring();
     const producer = (this.#producer = transport.transactionalProducer(this.transactionalId));
     const writer = (this.#writer = new PartitionWriter({
-      producer, groupId, inputTopic: stage.input.topic, partition, sleep: (ms) => clock.sleep(ms),
+      // A retry's back-off waits on the broker, not on event time: wall time, as the release wait.
+      producer, groupId, inputTopic: stage.input.topic, partition, sleep: systemClock.sleep,
       ...(this.#context.maxRecordBytesOf === undefined ? {} : { maxBatchBytesOf: this.#context.maxRecordBytesOf }),
       onFailed: (error) => this.#fail(error),
       onTransaction: (records, durationMs) => {
@@ -196,18 +198,23 @@ export class PartitionHost {
     this.lifecycle.transitionTo('revoking');
     this.#processor?.snapshots?.stop();
     if (wasRunning) {
+      // The final writes gather into one transaction whose offset commit carries the release:
+      // a release of its own, right after, would only add a transaction for the new owner to wait on.
+      const releasing = generation !== undefined ? this.#writer : null;
+      releasing?.hold();
       this.#inbox.post({ type: 'eventide.revoke', now: this.#context.clock.now() });
       this.requestSnapshot('revocation');
       await this.#inbox.idle();
       if (this.stage.snapshots === undefined) this.#processor?.flush();
       const processor = this.#processor;
-      if (generation !== undefined && processor !== null && this.#writer !== null && !this.#writer.failed) {
+      if (releasing !== null && processor !== null && !releasing.failed) {
         const offset = processor.nextOffset;
-        this.#writer.enqueue({
-          records: [], commitOffset: offset, commitMetadata: releaseMetadata({ node: this.#context.nodeId, generation }),
+        releasing.enqueue({
+          records: [], commitOffset: offset, commitMetadata: releaseMetadata({ node: this.#context.nodeId, generation: generation! }),
           onCommitted: () => this.#logger.info({ offset, generation }, `released ${this.stage.name}[${this.partition}] at offset ${offset}`),
         });
       }
+      releasing?.resume();
       await this.#writer?.flush().catch((error: unknown) => {
         if (!(error instanceof PartitionAbandonedError)) this.#logger.warn({ err: String(error) }, 'final writes failed during revocation');
       });

@@ -55,6 +55,7 @@ export class PartitionWriter {
   #failure: unknown = null;
   #transactions = 0;
   #abandoned = false;
+  #held = false;
   #wakeFromBackOff: (() => void) | null = null;
 
   constructor(options: PartitionWriterOptions) {
@@ -78,8 +79,29 @@ export class PartitionWriter {
     if (this.#failure !== null) return;
     this.#queue.push(job);
     this.#queuedRecords += job.records.length;
+    this.#start();
+  }
+
+  /**
+   * Starts no transaction until `resume`: jobs enqueued meanwhile gather and
+   * go together (a partition's final writes, so that the last of them carries
+   * the release, ./partition/release.ts). A transaction in flight completes.
+   */
+  hold(): void {
+    this.#held = true;
+  }
+
+  resume(): void {
+    this.#held = false;
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#held || this.#queue.length === 0) return;
     this.#running ??= this.#run().finally(() => {
       this.#running = null;
+      // A job enqueued while the last transaction ended still has to go.
+      if (this.#failure === null) this.#start();
     });
   }
 
@@ -97,14 +119,14 @@ export class PartitionWriter {
     this.#wakeFromBackOff?.();
   }
 
-  /** Resolves once everything queued so far is committed; rejects if the writer failed. */
+  /** Resolves once everything queued so far is committed (held jobs excepted); rejects if the writer failed. */
   async flush(): Promise<void> {
     while (this.#running !== null) await this.#running;
     if (this.#failure !== null) throw this.#failure;
   }
 
   async #run(): Promise<void> {
-    while (this.#queue.length > 0 && this.#failure === null) {
+    while (this.#queue.length > 0 && this.#failure === null && !this.#held) {
       const jobs = this.#takeJobs();
       const started = performance.now();
       try {

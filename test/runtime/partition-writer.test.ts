@@ -264,3 +264,21 @@ test('a transaction goes in as many sends as keep each partition within its topi
   t.deepEqual(producer.committed.map((c) => names(c.records)), [['a0', 'b0', 'a1', 'b1', 'a2', 'b2']], 'one transaction, records in order');
   t.deepEqual(producer.committed[0]!.offsets.map((o) => o.offset), [7]);
 });
+
+test('jobs enqueued while the writer is held go together in one transaction once it resumes, after the one in flight', async (t) => {
+  const { producer, writer: w, transactions } = writer();
+  producer.holdNextCommit();
+  w.enqueue(job(['in flight'], { commitOffset: 5 }));
+  await new Promise((resolve) => setImmediate(resolve));
+  w.hold();
+  producer.release();
+  await w.flush();
+  w.enqueue(job(['final snapshot'], { commitOffset: 9 }));
+  w.enqueue(job([], { commitOffset: 9, commitMetadata: 'released' }));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(transactions, [['in flight']], 'nothing starts while held');
+  w.resume();
+  await w.flush();
+  t.deepEqual(transactions, [['in flight'], ['final snapshot']]);
+  t.deepEqual(producer.committed[1]!.offsets, [{ topic: 'in', partition: 0, offset: 9, metadata: 'released' }]);
+});
