@@ -23,6 +23,11 @@ const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
  * partitions change hands. With different subscriptions a partition goes to
  * the least loaded member subscribed to its topic.
  *
+ * `homes` (partition key → member id, ./partition-homes.ts) names where a
+ * partition belongs: a member that came back (a restarted node) gets its own
+ * partitions back rather than any surplus, so a rolling restart leaves every
+ * partition where it was.
+ *
  * @example
  * assignSticky([{ memberId: 'a', topics: new Set(['t']), owned: [t0, t1] },
  *               { memberId: 'b', topics: new Set(['t']), owned: [] }], [t0, t1])
@@ -31,15 +36,35 @@ const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
 export function assignSticky(
   members: readonly AssignorMember[],
   partitions: readonly TopicPartition[],
+  homes: ReadonlyMap<string, string> = new Map(),
 ): Map<string, TopicPartition[]> {
   const result = new Map<string, TopicPartition[]>(members.map((m) => [m.memberId, []]));
   if (members.length === 0) return result;
   const existing = new Set(partitions.map(topicPartitionKey));
+  const present = new Set(members.map((m) => m.memberId));
+  // A partition at home elsewhere (its member is back) is the last a member keeps: it goes home if balance lets it.
+  const awayFromHome = (m: AssignorMember, tp: TopicPartition): boolean => {
+    const home = homes.get(topicPartitionKey(tp));
+    return home !== undefined && home !== m.memberId && present.has(home);
+  };
   const keepable = (m: AssignorMember): TopicPartition[] =>
-    m.owned.filter((tp) => existing.has(topicPartitionKey(tp)) && m.topics.has(tp.topic)).sort(byTopicPartition);
+    m.owned
+      .filter((tp) => existing.has(topicPartitionKey(tp)) && m.topics.has(tp.topic))
+      .sort((a, b) => Number(awayFromHome(m, a)) - Number(awayFromHome(m, b)) || byTopicPartition(a, b));
 
+  // The larger quotas go to the members that hold the most of what belongs with them: their partitions not at home
+  // elsewhere, and their home partitions (held by others, or by nobody).
+  const homeCount = new Map<string, number>();
+  for (const [key, home] of homes) if (present.has(home) && existing.has(key)) homeCount.set(home, (homeCount.get(home) ?? 0) + 1);
+  const belonging = new Map(
+    members.map((m) => {
+      const kept = keepable(m);
+      const keptAtHome = kept.filter((tp) => homes.get(topicPartitionKey(tp)) === m.memberId).length;
+      return [m.memberId, kept.filter((tp) => !awayFromHome(m, tp)).length + (homeCount.get(m.memberId) ?? 0) - keptAtHome];
+    }),
+  );
   const order = [...members].sort(
-    (a, b) => keepable(b).length - keepable(a).length || (a.memberId < b.memberId ? -1 : 1),
+    (a, b) => belonging.get(b.memberId)! - belonging.get(a.memberId)! || (a.memberId < b.memberId ? -1 : 1),
   );
   const base = Math.floor(partitions.length / members.length);
   const extra = partitions.length % members.length;
@@ -62,7 +87,8 @@ export function assignSticky(
     const load = (m: AssignorMember): number => result.get(m.memberId)!.length;
     const underQuota = eligible.filter((m) => load(m) < quota.get(m.memberId)!);
     const pool = underQuota.length > 0 ? underQuota : eligible;
-    const target = pool.reduce((best, m) => (load(m) < load(best) ? m : best));
+    const home = pool.find((m) => m.memberId === homes.get(topicPartitionKey(tp)) && load(m) < quota.get(m.memberId)!);
+    const target = home ?? pool.reduce((best, m) => (load(m) < load(best) ? m : best));
     result.get(target.memberId)!.push({ topic: tp.topic, partition: tp.partition });
     taken.add(topicPartitionKey(tp));
   }

@@ -14,7 +14,8 @@ import { DEFAULT_MAX_WAIT_TIME_MS, type KafkaGroupTimings } from './kafka-config
 import { isMembershipLost, translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
-import { handOversIn } from './group-protocol.ts';
+import { handOversIn, homesIn } from './group-protocol.ts';
+import type { PartitionHome } from '../group/partition-homes.ts';
 
 /** How the member reports handler failures; the member goes on. */
 export type HandlerErrorSink = (error: unknown, context: { groupId: string; handler: string }) => void;
@@ -74,6 +75,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   #pendingGeneration = 0;
   /** What the last SyncGroup said this member takes over from others. */
   #pendingHandOvers: HandOverFrom[] = [];
+  /** Where the group's partitions belong, as the last SyncGroup said (reported at the next join). */
+  #homes: PartitionHome[] = [];
   readonly #owned = new Map<string, PartitionDelivery>();
   /** Pauses and seeks asked for before the first assignment. */
   readonly #earlyPauses = new Set<string>();
@@ -100,7 +103,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       maxWaitTimeInMs: timings.maxWaitTimeMs ?? DEFAULT_MAX_WAIT_TIME_MS,
       allowAutoTopicCreation: false,
       partitionAssigners: [
-        stickyAssigner(() => ({ metadata: this.#options.metadata, owned: this.assignment(), generation: this.#generation })),
+        stickyAssigner(() => ({ metadata: this.#options.metadata, owned: this.assignment(), generation: this.#generation, homes: this.#homes })),
       ],
     });
   }
@@ -117,6 +120,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#consumer.on(events.RECEIVED_UNSUBSCRIBED_TOPICS, ({ payload }) => {
       this.#pendingGeneration = payload.generationId;
       this.#pendingHandOvers = handOversIn(payload.topicsNotSubscribed);
+      this.#homes = homesIn(payload.topicsNotSubscribed);
     });
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
       if (this.#memberId !== undefined && payload.memberId !== this.#memberId) {

@@ -1,5 +1,6 @@
 import kafkajs from './kafkajs.ts';
 import type { GroupMember, HandOverFrom, TopicPartition } from '../../protocols/transport.ts';
+import type { PartitionHome } from '../group/partition-homes.ts';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -23,9 +24,15 @@ const { AssignerProtocol } = kafkajs;
  *   member owned, one more name of that kind, {@link HAND_OVER_PREFIX} then
  *   JSON `[topic, partition, node]`, reaching the member by the same event:
  *   the new owner waits for that node's release before it fences.
+ * - Homes (SyncGroup, ../group/partition-homes.ts): where every partition of
+ *   the group belongs, one name per node and topic, {@link HOMES_PREFIX} then
+ *   JSON `[node, topic, [partitions]]`. Every member keeps the last it got and
+ *   reports it in its metadata (`homes`), so whichever member leads the next
+ *   rebalance gives a returning node its partitions back.
  */
 export const GENERATION_MARKER = 'eventide:generation';
 export const HAND_OVER_PREFIX = 'eventide:handover:';
+export const HOMES_PREFIX = 'eventide:homes:';
 
 /** The protocol name of eventide's assignor; every member must offer it. */
 export const ASSIGNOR_NAME = 'EventideSticky';
@@ -36,6 +43,8 @@ export interface MemberUserData {
   readonly metadata: Readonly<Record<string, string>>;
   readonly owned: readonly TopicPartition[];
   readonly generation: number;
+  /** The homes of the last assignment it got. */
+  readonly homes?: readonly PartitionHome[];
 }
 
 export function encodeMemberMetadata(topics: readonly string[], data: MemberUserData): Buffer {
@@ -44,8 +53,8 @@ export function encodeMemberMetadata(topics: readonly string[], data: MemberUser
 }
 
 /** Decodes a member's metadata; members of other clients decode to empty metadata. */
-export function decodeMemberMetadata(buffer: Buffer | null | undefined): MemberUserData & { topics: string[] } {
-  const empty = { metadata: {}, owned: [], generation: 0, topics: [] as string[] };
+export function decodeMemberMetadata(buffer: Buffer | null | undefined): Required<MemberUserData> & { topics: string[] } {
+  const empty = { metadata: {}, owned: [], generation: 0, homes: [], topics: [] as string[] };
   if (buffer === null || buffer === undefined || buffer.length === 0) return empty;
   try {
     const decoded = AssignerProtocol.MemberMetadata.decode(buffer);
@@ -56,15 +65,27 @@ export function decodeMemberMetadata(buffer: Buffer | null | undefined): MemberU
       metadata: isStringRecord(data?.metadata) ? data.metadata : {},
       owned: Array.isArray(data?.owned) ? data.owned.filter(isTopicPartition) : [],
       generation: typeof data?.generation === 'number' ? data.generation : 0,
+      homes: Array.isArray(data?.homes) ? data.homes.filter(isPartitionHome) : [],
     };
   } catch {
     return empty;
   }
 }
 
-export function encodeMemberAssignment(partitions: readonly TopicPartition[], estimatedGeneration: number, handOvers: readonly HandOverFrom[] = []): Buffer {
+export function encodeMemberAssignment(
+  partitions: readonly TopicPartition[],
+  estimatedGeneration: number,
+  handOvers: readonly HandOverFrom[] = [],
+  homes: readonly PartitionHome[] = [],
+): Buffer {
   const assignment: Record<string, number[]> = { [GENERATION_MARKER]: [] };
   for (const { topic, partition, node } of handOvers) assignment[`${HAND_OVER_PREFIX}${JSON.stringify([topic, partition, node])}`] = [];
+  const homesByNodeAndTopic = new Map<string, number[]>();
+  for (const { node, topic, partition } of homes) {
+    const key = JSON.stringify([node, topic]);
+    homesByNodeAndTopic.set(key, [...(homesByNodeAndTopic.get(key) ?? []), partition]);
+  }
+  for (const [key, list] of homesByNodeAndTopic) assignment[`${HOMES_PREFIX}${JSON.stringify([...(JSON.parse(key) as string[]), list])}`] = [];
   for (const tp of partitions) (assignment[tp.topic] ??= []).push(tp.partition);
   const userData = Buffer.from(JSON.stringify({ v: 1, generation: estimatedGeneration }), 'utf8');
   return AssignerProtocol.MemberAssignment.encode({ version: ASSIGNOR_VERSION, assignment, userData });
@@ -75,7 +96,7 @@ export function decodeMemberAssignment(buffer: Buffer | null | undefined): { par
   const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
   if (decoded === null) return { partitions: [], estimatedGeneration: 0 };
   const partitions = Object.entries(decoded.assignment)
-    .filter(([topic]) => topic !== GENERATION_MARKER && !topic.startsWith(HAND_OVER_PREFIX))
+    .filter(([topic]) => topic !== GENERATION_MARKER && !topic.startsWith(HAND_OVER_PREFIX) && !topic.startsWith(HOMES_PREFIX))
     .flatMap(([topic, list]) => (list as number[]).map((partition) => ({ topic, partition })));
   const data = parseJson(decoded.userData);
   return { partitions, estimatedGeneration: typeof data?.generation === 'number' ? data.generation : 0 };
@@ -100,6 +121,20 @@ export function handOversIn(names: readonly string[]): HandOverFrom[] {
   });
 }
 
+/** The homes among the names of an assignment. */
+export function homesIn(names: readonly string[]): PartitionHome[] {
+  return names.flatMap((name) => {
+    if (!name.startsWith(HOMES_PREFIX)) return [];
+    try {
+      const [node, topic, partitions] = JSON.parse(name.slice(HOMES_PREFIX.length)) as unknown[];
+      if (typeof node !== 'string' || typeof topic !== 'string' || !Array.isArray(partitions)) return [];
+      return partitions.filter((p): p is number => Number.isInteger(p)).map((partition) => ({ node, topic, partition }));
+    } catch {
+      return [];
+    }
+  });
+}
+
 export function generationOf(members: ReadonlyArray<{ estimatedGeneration: number }>): number {
   return members.reduce((highest, m) => Math.max(highest, m.estimatedGeneration), 0);
 }
@@ -116,6 +151,10 @@ function parseJson(buffer: Buffer | null | undefined): Record<string, unknown> |
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return value !== null && typeof value === 'object' && Object.values(value).every((v) => typeof v === 'string');
+}
+
+function isPartitionHome(value: unknown): value is PartitionHome {
+  return isTopicPartition(value) && typeof (value as PartitionHome).node === 'string';
 }
 
 function isTopicPartition(value: unknown): value is TopicPartition {

@@ -2,6 +2,7 @@ import type { PartitionAssigner } from 'kafkajs';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { TopicPartition } from '../../protocols/transport.ts';
 import { assignSticky } from '../group/sticky-assignment.ts';
+import { homesByMember, homesOf, nextHomes } from '../group/partition-homes.ts';
 import {
   ASSIGNOR_NAME,
   ASSIGNOR_VERSION,
@@ -18,7 +19,9 @@ import {
  * group. `self` is read at every join, so it reports the member's current
  * ownership and last generation. Each member is told which of its new
  * partitions another member owned (by node id), so that it waits for their
- * release rather than fence a final snapshot being written.
+ * release rather than fence a final snapshot being written. Partitions go
+ * back to their homes (../group/partition-homes.ts): a node that restarts
+ * under its id gets its own partitions back.
  *
  * @example
  * kafka.consumer({ groupId, partitionAssigners: [stickyAssigner(() => ({ metadata, owned, generation }))] });
@@ -48,6 +51,8 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
           }),
         ]),
       );
+      const nodeOf = new Map(decoded.map((m) => [m.memberId, m.metadata.nodeId ?? m.memberId]));
+      const homes = homesOf(newestFirst[0]?.homes ?? []);
       const assignment = assignSticky(
         decoded.map((m) => ({
           memberId: m.memberId,
@@ -55,18 +60,19 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
           owned: claims.get(m.memberId) ?? [],
         })),
         partitions,
+        homesByMember(homes, new Map(decoded.map((m) => [nodeOf.get(m.memberId)!, m.memberId]))),
       );
       const estimatedGeneration = decoded.reduce((highest, m) => Math.max(highest, m.generation), 0) + 1;
       const claimedBy = new Map<string, string>();
       for (const m of decoded) for (const tp of claims.get(m.memberId) ?? []) claimedBy.set(topicPartitionKey(tp), m.memberId);
-      const nodeOf = new Map(decoded.map((m) => [m.memberId, m.metadata.nodeId ?? m.memberId]));
+      const next = [...nextHomes(homes, new Map([...assignment].map(([memberId, owned]) => [nodeOf.get(memberId)!, owned]))).values()];
       return decoded.map((m) => {
         const mine = assignment.get(m.memberId) ?? [];
         const handOvers = mine.flatMap((tp) => {
           const from = claimedBy.get(topicPartitionKey(tp));
           return from === undefined || from === m.memberId ? [] : [{ ...tp, node: nodeOf.get(from)! }];
         });
-        return { memberId: m.memberId, memberAssignment: encodeMemberAssignment(mine, estimatedGeneration, handOvers) };
+        return { memberId: m.memberId, memberAssignment: encodeMemberAssignment(mine, estimatedGeneration, handOvers, next) };
       });
     },
 

@@ -1,5 +1,6 @@
 import type { GroupDescription, OffsetCommit, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
 import { assignSticky } from '../group/sticky-assignment.ts';
+import { homesByMember, nextHomes, type Homes } from '../group/partition-homes.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
 /**
@@ -69,6 +70,8 @@ export class ConsumerGroup {
   readonly groupId: string;
   readonly handOver: HandOver;
   #generation = 0;
+  /** Where each partition belongs (../group/partition-homes.ts): a member back under its node id gets its own again. */
+  #homes: Homes = new Map();
   readonly #members = new Map<string, MemberState>();
   readonly #committed = new Map<string, Map<number, OffsetCommit>>();
   readonly #partitionsOf: PartitionsOf;
@@ -204,10 +207,13 @@ export class ConsumerGroup {
     const everyone = [...this.#members.values()];
     const stayers = everyone.filter((m) => !m.leaving);
     const topics = new Set(stayers.flatMap((m) => [...m.handle.topics]));
+    const nodeOf = (m: MemberState): string => m.handle.metadata.nodeId ?? m.handle.memberId;
     const next = assignSticky(
       stayers.map((m) => ({ memberId: m.handle.memberId, topics: m.handle.topics, owned: m.owned })),
       this.#partitionsOf(topics),
+      homesByMember(this.#homes, new Map(stayers.map((m) => [nodeOf(m), m.handle.memberId]))),
     );
+    this.#homes = nextHomes(this.#homes, new Map(stayers.map((m) => [nodeOf(m), next.get(m.handle.memberId) ?? []])));
 
     // A partition moves eagerly unless its member leaves: on Kafka a member leaves only after its revocation returned.
     const moves = everyone.flatMap((member) => {

@@ -199,3 +199,78 @@ test.serial('a node stopped with SIGTERM writes final snapshots; its successor r
   await run.produceTrailing();
   await run.expectExactResults();
 });
+
+const RESTORED = /^restored \w+\[\d+\] from /;
+const partitionName = (line: LogLine) => `${line.stage as string}[${line.partition as number}]`;
+
+/** Every partition each node runs, by stage. */
+const ownership = async (nodes: readonly CliNode[]): Promise<Record<string, string[]>> =>
+  Object.fromEntries(
+    await Promise.all(nodes.map(async (node) => [node.id, (await node.status()).partitions.filter((p) => p.state === 'running').map((p) => `${p.stage}[${p.partition}]`).sort()] as const)),
+  );
+
+/** The hand-overs every incarnation of the nodes logged after `since`: each must be clean, with nothing replayed, and no node fenced. */
+function assertOnlyCleanHandOvers(t: ExecutionContext, incarnations: readonly CliNode[], since: number): LogLine[] {
+  const restores = incarnations.flatMap((node) => node.lines(RESTORED)).filter((line) => (line.time as number) >= since);
+  for (const line of restores) {
+    t.is(line.handOver, 'clean', `${partitionName(line)} on ${line.node as string} was released by its last owner`);
+    t.is(line.replayed, 0, `${partitionName(line)} on ${line.node as string} replayed no record`);
+  }
+  for (const node of incarnations) t.deepEqual(node.lines(/fenced|final writes failed|did not release/), [], `${node.id} was never fenced`);
+  return restores;
+}
+
+test.serial('a rolling restart of every node under load: each node gets its own partitions back, nothing is fenced or replayed', async (t) => {
+  const run = await scenario(t, 'rolling', 5);
+  const ids = ['a', 'b', 'c'];
+  const incarnations = await Promise.all(ids.map((id) => run.cluster.startNode(id)));
+  let nodes = [...incarnations];
+  await settledOwnership(nodes);
+  const before = await ownership(nodes);
+  await run.produceFirstHalf();
+  const restartsBegan = Date.now();
+  for (const [index, id] of ids.entries()) {
+    nodes[index]!.kill('SIGTERM');
+    t.deepEqual(await nodes[index]!.exited(), { code: 0, signal: null }, `${id} stops cleanly`);
+    const back = await run.cluster.startNode(id);
+    incarnations.push(back);
+    nodes = nodes.map((node, i) => (i === index ? back : node));
+    let now: Record<string, string[]> = {};
+    await until(
+      async () => JSON.stringify((now = await ownership(nodes))) === JSON.stringify(before),
+      () => `after ${id} restarted, every node to run what it ran before: ${JSON.stringify(before)}, now ${JSON.stringify(now)}`,
+    );
+    if (index === 0) await run.produceSecondHalf();
+  }
+  await run.produceTrailing();
+  await run.expectExactResults();
+  const restores = assertOnlyCleanHandOvers(t, incarnations, restartsBegan);
+  t.log(`${restores.length} hand-overs in the rolling restart, all clean: release waits ${JSON.stringify(restores.map((line) => line.releaseWaitMs))} ms`);
+});
+
+test.serial('scaling from one node to four and back to one under load: every hand-over is clean and the results are exact', async (t) => {
+  t.timeout(360_000);
+  const run = await scenario(t, 'scale', 6);
+  const a = await run.cluster.startNode('a');
+  await settledOwnership([a]);
+  const scalingBegan = Date.now();
+  await run.produceFirstHalf();
+  const nodes = [a];
+  for (const id of ['b', 'c', 'd']) {
+    nodes.push(await run.cluster.startNode(id));
+    await settledOwnership(nodes);
+  }
+  await run.produceSecondHalf();
+  while (nodes.length > 1) {
+    const leaving = nodes.pop()!;
+    leaving.kill('SIGTERM');
+    t.deepEqual(await leaving.exited(), { code: 0, signal: null }, `${leaving.id} stops cleanly`);
+    await settledOwnership(nodes);
+  }
+  t.deepEqual(await aggregatePartitions(a), [0, 1, 2, 3], 'a runs every aggregate partition again');
+  await run.produceTrailing();
+  await run.expectExactResults();
+  const incarnations = run.cluster.nodes;
+  const restores = assertOnlyCleanHandOvers(t, incarnations, scalingBegan);
+  t.true(restores.length >= 2 * 3, `partitions moved out and back (${restores.length} hand-overs)`);
+});

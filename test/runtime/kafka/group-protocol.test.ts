@@ -1,6 +1,6 @@
 import test from 'ava';
 import kafkajs from '../../../runtime/kafka/kafkajs.ts';
-import { decodeMemberAssignment, encodeMemberAssignment, handOversIn } from '../../../runtime/kafka/group-protocol.ts';
+import { decodeMemberAssignment, decodeMemberMetadata, encodeMemberAssignment, encodeMemberMetadata, handOversIn, homesIn } from '../../../runtime/kafka/group-protocol.ts';
 
 test('hand-overs ride in the assignment as names kafkajs reports unsubscribed, and never as partitions', (t) => {
   const handOvers = [{ topic: 'events.matched', partition: 3, node: 'node:a/1' }, { topic: 'events.raw', partition: 0, node: 'b' }];
@@ -9,4 +9,22 @@ test('hand-overs ride in the assignment as names kafkajs reports unsubscribed, a
   const names = Object.keys(kafkajs.AssignerProtocol.MemberAssignment.decode(encoded)!.assignment);
   t.deepEqual(handOversIn(names), handOvers);
   t.deepEqual(handOversIn(['events.matched', 'eventide:generation', 'eventide:handover:not json', 'eventide:handover:["t","x","n"]']), []);
+});
+
+test('homes ride in the assignment as names, one per node and topic, and back in the member metadata of the next join', (t) => {
+  const homes = [
+    { topic: 'events.matched', partition: 0, node: 'a' },
+    { topic: 'events.matched', partition: 4, node: 'a' },
+    { topic: 'events.raw', partition: 1, node: 'a' },
+    { topic: 'events.matched', partition: 2, node: 'node "b"' },
+  ];
+  const encoded = encodeMemberAssignment([{ topic: 'events.matched', partition: 2 }], 4, [], homes);
+  const names = Object.keys(kafkajs.AssignerProtocol.MemberAssignment.decode(encoded)!.assignment);
+  t.is(names.filter((name) => name.startsWith('eventide:homes:')).length, 3);
+  t.deepEqual(decodeMemberAssignment(encoded).partitions, [{ topic: 'events.matched', partition: 2 }]);
+  const byKey = (list: typeof homes) => [...list].sort((x, y) => `${x.node}/${x.topic}/${x.partition}`.localeCompare(`${y.node}/${y.topic}/${y.partition}`));
+  t.deepEqual(byKey(homesIn(names)), byKey(homes));
+  t.deepEqual(homesIn(['eventide:homes:[1,"t",[0]]', 'eventide:homes:{', 'eventide:homes:["a","t",[0.5,"x",2]]']), [{ node: 'a', topic: 't', partition: 2 }]);
+  const metadata = encodeMemberMetadata(['events.matched'], { metadata: { nodeId: 'b' }, owned: [], generation: 4, homes });
+  t.deepEqual(decodeMemberMetadata(metadata).homes, homes);
 });
