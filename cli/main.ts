@@ -297,10 +297,13 @@ withConnectionFlags(program.command('status'))
     const status = await withCluster(withGlobals<ConnectionFlags>(command), (transport, { group, topics }) => clusterStatus(transport, group, Date.now(), topics));
     write(`nodes: ${status.nodes.size}`);
     for (const [nodeId, node] of status.nodes) write(`  ${nodeId}  stages ${node.stages.join(',')}${node.metadata.inspect ? `  inspect ${node.metadata.inspect}` : ''}`);
+    write('groups:');
+    for (const g of status.groups) write(`  ${g.stage}  generation ${g.generation}  ${g.state === 'rebalancing' ? 'REBALANCING' : g.state}  ${g.members} member${g.members === 1 ? '' : 's'}`);
     write('partitions:');
     for (const p of status.partitions) {
       const age = p.snapshotAgeMs === null ? '' : `  snapshot ${(p.snapshotAgeMs / 1000).toFixed(1)}s old`;
-      write(`  ${p.stage}[${p.partition}]  owner ${p.owner ?? '-'}  offset ${p.committed ?? '-'}/${p.end}  lag ${p.lag ?? '-'}${age}`);
+      const released = p.releasedBy === null ? '' : `  released by ${p.releasedBy}`;
+      write(`  ${p.stage}[${p.partition}]  owner ${p.owner ?? '-'}  offset ${p.committed ?? '-'}/${p.end}  lag ${p.lag ?? '-'}${age}${released}`);
     }
   });
 

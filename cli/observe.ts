@@ -2,7 +2,8 @@
  * `eventide results` and `eventide status`: what the cluster published and
  * how it is doing, read from Kafka as any client would.
  */
-import type { Transport } from '../protocols/transport.ts';
+import type { GroupDescription, Transport } from '../protocols/transport.ts';
+import { parseRelease } from '../protocols/release.ts';
 import { decodeWindowResult, type WindowResult } from '../protocols/result/index.ts';
 import { SnapshotLogReader } from '../protocols/snapshot/index.ts';
 import { TOPICS, type PipelineTopicNames } from '../pipeline/topics.ts';
@@ -40,10 +41,21 @@ export interface PartitionStatus {
   readonly end: number;
   readonly lag: number | null;
   readonly snapshotAgeMs: number | null;
+  /** The node that released it, when its committed offset carries a release nobody resumed from yet (a hand-over under way, or a node that left). */
+  readonly releasedBy: string | null;
+}
+
+/** A stage's group: its generation and whether it is rebalancing. */
+export interface StageGroupStatus {
+  readonly stage: string;
+  readonly generation: number;
+  readonly state: GroupDescription['state'];
+  readonly members: number;
 }
 
 export interface ClusterStatus {
   readonly nodes: Map<string, { metadata: Record<string, string>; stages: string[] }>;
+  readonly groups: StageGroupStatus[];
   readonly partitions: PartitionStatus[];
 }
 
@@ -57,6 +69,7 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
   const reader = transport.reader();
   const nodes = new Map<string, { metadata: Record<string, string>; stages: string[] }>();
   const partitions: PartitionStatus[] = [];
+  const groups: StageGroupStatus[] = [];
   const snapshotTimes = await newestSnapshotTimes(transport, topics.snapshots);
   for (const [stage, topic] of stageInputs(topics)) {
     const groupId = `${group}.${stage}`;
@@ -70,10 +83,12 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
       nodes.set(nodeId, node);
       for (const tp of member.assignment) if (tp.topic === topic) owners.set(tp.partition, nodeId);
     }
-    const [committed, end] = await Promise.all([admin.fetchCommittedOffsets(groupId, topic), reader.endOffsets(topic, 'read_committed')]);
-    if (description.members.length === 0 && committed.size === 0) continue;
+    const [commits, end] = await Promise.all([admin.fetchOffsetCommits(groupId, topic), reader.endOffsets(topic, 'read_committed')]);
+    if (description.members.length === 0 && commits.size === 0) continue;
+    groups.push({ stage, generation: description.generation, state: description.state, members: description.members.length });
     for (const [partition, endOffset] of [...end].sort(([a], [b]) => a - b)) {
-      const position = committed.get(partition) ?? null;
+      const commit = commits.get(partition);
+      const position = commit?.offset ?? null;
       const lag = position === null ? null : await recordsBetween(transport, topic, partition, position, endOffset);
       const takenAt = stage === 'aggregate' ? snapshotTimes.get(partition) : undefined;
       partitions.push({
@@ -84,10 +99,11 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
         end: endOffset,
         lag,
         snapshotAgeMs: takenAt === undefined ? null : now - takenAt,
+        releasedBy: parseRelease(commit?.metadata)?.node ?? null,
       });
     }
   }
-  return { nodes, partitions };
+  return { nodes, groups, partitions };
 }
 
 /** Offsets counted exactly up to here; beyond, the lag is the offset difference. */

@@ -111,6 +111,8 @@ export interface GroupMember {
 export interface GroupDescription {
   readonly groupId: string;
   readonly generation: number;
+  /** Whether a rebalance is under way (members rejoining or syncing), the group is stable, or it has no member. */
+  readonly state: 'stable' | 'rebalancing' | 'empty';
   readonly members: readonly GroupMember[];
 }
 

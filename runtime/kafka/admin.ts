@@ -134,7 +134,8 @@ export class KafkaAdmin implements TransportAdmin {
       const { groups } = await admin.describeGroups([groupId]);
       const group = groups.find((g) => g.groupId === groupId);
       const members = (group?.members ?? []).map((m) => decodeMember(m.memberId, m.memberMetadata, m.memberAssignment));
-      return { groupId, generation: generationOf(members), members: members.map(({ estimatedGeneration: _, ...member }) => member) };
+      const state = group === undefined || group.state === 'Empty' || group.state === 'Dead' ? 'empty' : group.state === 'Stable' ? 'stable' : 'rebalancing';
+      return { groupId, generation: generationOf(members), state, members: members.map(({ estimatedGeneration: _, ...member }) => member) };
     });
   }
 

@@ -181,6 +181,7 @@ export class ConsumerGroup {
     return {
       groupId: this.groupId,
       generation: this.#generation,
+      state: this.#members.size === 0 ? 'empty' : this.#rebalancing === null ? 'stable' : 'rebalancing',
       members: [...this.#members.values()].map((m) => ({
         memberId: m.handle.memberId,
         metadata: { ...m.handle.metadata },

@@ -163,7 +163,10 @@ test.serial('a node killed with SIGKILL mid-load: its partitions are restored on
     () => killed!.every((partition) => takenOver().some((line) => line.partition === partition && line.msg.endsWith('from snapshot'))),
     () => `b to restore aggregate ${JSON.stringify(killed)} from snapshots; b's restores: ${JSON.stringify(takenOver())}`,
   );
-  for (const line of takenOver()) t.log(`b restored aggregate[${line.partition}]: ${JSON.stringify(restoreFields(line))}`);
+  for (const line of takenOver()) {
+    t.log(`b restored aggregate[${line.partition}]: ${JSON.stringify({ ...restoreFields(line), handOver: line.handOver })}`);
+    t.is(line.handOver, 'lost', `aggregate[${line.partition as number}] was never released: its owner died`);
+  }
   await run.expectExactResults();
   t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
 });

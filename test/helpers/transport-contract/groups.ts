@@ -199,8 +199,10 @@ export function registerGroupTests(contract: ContractTest): void {
     t.is(byNode.get('b')?.metadata.inspector, '127.0.0.1:7071');
     t.deepEqual(byNode.get('a')!.assignment.map(key).sort(), [...a.owned].sort());
     t.deepEqual(byNode.get('b')!.assignment.map(key).sort(), [...b.owned].sort());
+    t.is((await eventually(() => transport.admin().describeGroup(groupId), (d) => d.state === 'stable', 'a stable group')).state, 'stable');
     await b.consumer.disconnect();
     await a.consumer.disconnect();
+    t.is((await eventually(() => transport.admin().describeGroup(groupId), (d) => d.members.length === 0, 'no member left')).state, 'empty');
   });
 
   contract('a read_committed member never sees aborted or open transactions', async (t, { transport, topic }) => {
