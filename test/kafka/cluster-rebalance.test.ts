@@ -165,8 +165,11 @@ test.serial('a node killed with SIGKILL mid-load: its partitions are restored on
   );
   for (const line of takenOver()) {
     t.log(`b restored aggregate[${line.partition}]: ${JSON.stringify({ ...restoreFields(line), handOver: line.handOver })}`);
-    t.is(line.handOver, 'lost', `aggregate[${line.partition as number}] was never released: its owner died`);
+    // Its owner died without releasing it. A partition it never wrote to after it got it still carries the
+    // release of the owner before (clean: nothing was committed after it, so nothing is replayed).
+    t.true(line.handOver === 'lost' || (line.handOver === 'clean' && line.replayed === 0), `aggregate[${line.partition as number}] is lost, or left as its previous owner released it: ${JSON.stringify(line)}`);
   }
+  t.true(takenOver().some((line) => line.handOver === 'lost'), 'the partitions a wrote to after it got them are counted lost');
   await run.expectExactResults();
   t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
 });
