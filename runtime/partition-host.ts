@@ -195,10 +195,8 @@ export class PartitionHost {
     if (this.lifecycle.is('failed')) this.lifecycle.transitionTo('stopped');
     if (this.lifecycle.is('stopped')) return;
     const wasRunning = this.lifecycle.is('running');
-    const wasRestoring = this.lifecycle.is('assigned', 'restoring');
     this.lifecycle.transitionTo('revoking');
     this.#processor?.snapshots?.stop();
-    if (wasRestoring && generation !== undefined) await this.#releaseUntouched(generation);
     if (wasRunning) {
       // The final writes gather into one transaction whose offset commit carries the release:
       // a release of its own, right after, would only add a transaction for the new owner to wait on.
@@ -224,31 +222,6 @@ export class PartitionHost {
     this.#stopProcessing();
     await this.#disconnectProducer();
     this.lifecycle.transitionTo('stopped');
-  }
-
-  /**
-   * Revoked before it ran (still restoring, or waiting for its own release):
-   * it wrote nothing, so it releases the partition at the offset committed
-   * now, in a transaction of its own, for the next owner told to wait for
-   * this node. Should that fail, the next owner fences after its bound.
-   */
-  async #releaseUntouched(generation: number): Promise<void> {
-    const { transport, groupId, nodeId } = this.#context;
-    const topic = this.stage.input.topic;
-    const producer = transport.transactionalProducer(this.transactionalId);
-    try {
-      const commit = (await transport.admin().fetchOffsetCommits(groupId, topic)).get(this.partition);
-      if (commit === undefined) return;
-      await producer.connect();
-      const transaction = await producer.transaction();
-      await transaction.sendOffsets(groupId, [{ topic, partition: this.partition, offset: commit.offset, metadata: releaseMetadata({ node: nodeId, generation }) }]);
-      await transaction.commit();
-      this.#logger.info({ offset: commit.offset, generation }, `released ${this.stage.name}[${this.partition}] at offset ${commit.offset} (revoked while restoring)`);
-    } catch (error) {
-      this.#logger.warn({ err: String(error) }, `releasing ${this.stage.name}[${this.partition}], revoked while restoring, failed: its next owner fences after its wait`);
-    } finally {
-      await producer.disconnect().catch(() => {});
-    }
   }
 
   /**
