@@ -190,9 +190,12 @@ export interface GroupConsumerHandlers {
    * `onPartitionsAssigned`) and waits for the release this member commits
    * (see runtime/partition/release.ts) before it fences. A member that
    * leaves with `disconnect` is awaited on both transports. `generation` is
-   * the one that took the partitions away.
+   * the one that took the partitions away. `nextOwnerWaits` is false only
+   * when a next owner may process them already, waiting for nothing (the
+   * memory transport's `eager` mode, which is kafkajs without eventide's
+   * assignor): a member that had not begun writing them must then not begin.
    */
-  onPartitionsRevoked(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  onPartitionsRevoked(partitions: readonly TopicPartition[], generation: number, nextOwnerWaits: boolean): Promise<void>;
   /**
    * Partitions this member lost without a hand-over: it crashed, its session
    * expired, or the group expelled it, so another member may own them already

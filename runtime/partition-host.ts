@@ -36,6 +36,14 @@ import type { PartitionHostContext, PartitionHostStats } from './partition/host-
 const DEFAULT_RELEASE_TIMEOUT_MS = 30_000;
 
 export type { PartitionHostContext, PartitionHostStats } from './partition/host-contract.ts';
+
+/** What a revocation asks of a host: to release the partition to its next owner (./partition/release.ts). */
+export interface ReleaseTerms {
+  /** The generation that took the partition away. */
+  readonly generation: number;
+  /** The next owner starts only after this release (or this revocation): false when it may be processing already. */
+  readonly nextOwnerWaits: boolean;
+}
 export type { RestoreReport } from './partition/restorer.ts';
 export { MAX_DEAD_LETTER_ORIGINAL_BYTES } from './partition/output-addresser.ts';
 
@@ -51,6 +59,11 @@ export class PartitionHost {
   #writer: PartitionWriter | null = null;
   #processor: PartitionProcessor | null = null;
   #restore: RestoreReport | null = null;
+  /** The hand-over phase of `start`: settled once the last owner released the partition, or the wait gave up. */
+  #handOver: Promise<unknown> | null = null;
+  #producerConnected: Promise<void> | null = null;
+  /** Revoked while restoring, to release the partition once its own hand-over settled: the wait goes on. */
+  #releasingUnstarted = false;
 
   constructor(stage: StageDefinition<unknown>, partition: number, generation: number, context: PartitionHostContext) {
     this.stage = stage;
@@ -96,7 +109,7 @@ export class PartitionHost {
     const started = performance.now();
     const { transport, reader, clock, groupId, partitionsOf, instrumentation } = this.#context;
     const { stage, partition } = this;
-    const { handOver, releaseWaitMs, released } = await this.#awaitHandOver();
+    const { handOver, releaseWaitMs, released } = await (this.#handOver = this.#awaitHandOver());
     this.#assertRestoring();
     const producer = (this.#producer = transport.transactionalProducer(this.transactionalId));
     const writer = (this.#writer = new PartitionWriter({
@@ -111,7 +124,7 @@ export class PartitionHost {
         this.#inbox.relieve();
       },
     }));
-    await producer.connect();
+    await (this.#producerConnected = producer.connect());
     this.#assertRestoring();
     const seed = await restorePartition(
       { reader, committedOffsets: () => transport.admin().fetchCommittedOffsets(groupId, stage.input.topic) },
@@ -154,7 +167,7 @@ export class PartitionHost {
       return { handOver, releaseWaitMs: 0, released: handOver === 'clean' ? commit! : null };
     }
     const waitStarted = performance.now();
-    const released = await awaitRelease({ committed, from, timeoutMs: this.#context.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS, abandoned: () => !this.lifecycle.is('restoring') });
+    const released = await awaitRelease({ committed, from, timeoutMs: this.#context.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS, abandoned: () => !this.lifecycle.is('restoring') && !this.#releasingUnstarted });
     const releaseWaitMs = Math.round(performance.now() - waitStarted);
     if (released === null) this.#logger.warn({ from: from.node, generation: from.generation, waitedMs: releaseWaitMs }, `${from.node} did not release ${this.stage.name}[${this.partition}] in time: fencing it`);
     return { handOver: released === null ? 'fenced' : 'clean', releaseWaitMs, released };
@@ -186,17 +199,20 @@ export class PartitionHost {
   }
 
   /**
-   * Final snapshot, everything written, actor stopped. With `generation`
-   * (the one that took the partition away) the last transaction also
-   * releases it (./partition/release.ts), and the new owner starts from it
-   * without fencing or replaying.
+   * Final snapshot, everything written, actor stopped. With `release` the
+   * last transaction also releases the partition (./partition/release.ts),
+   * and the new owner starts from it without fencing or replaying.
    */
-  async revoke(generation?: number): Promise<void> {
+  async revoke(release?: ReleaseTerms): Promise<void> {
     if (this.lifecycle.is('failed')) this.lifecycle.transitionTo('stopped');
     if (this.lifecycle.is('stopped')) return;
     const wasRunning = this.lifecycle.is('running');
+    const unstarted = this.lifecycle.is('restoring') && release?.nextOwnerWaits === true;
+    this.#releasingUnstarted = unstarted;
     this.lifecycle.transitionTo('revoking');
     this.#processor?.snapshots?.stop();
+    if (unstarted) await this.#releaseUnstarted(release!.generation);
+    const generation = release?.generation;
     if (wasRunning) {
       // The final writes gather into one transaction whose offset commit carries the release:
       // a release of its own, right after, would only add a transaction for the new owner to wait on.
@@ -222,6 +238,32 @@ export class PartitionHost {
     this.#stopProcessing();
     await this.#disconnectProducer();
     this.lifecycle.transitionTo('stopped');
+  }
+
+  /**
+   * Revoked while restoring, before it processed anything: what the group
+   * committed is what it hands over, and the next owner waits for its
+   * release. It releases only once its own hand-over settled, for its
+   * producer's first connect fences the last owner, which may still be
+   * writing its own release. Should that fail, the next owner fences after
+   * its wait.
+   */
+  async #releaseUnstarted(generation: number): Promise<void> {
+    const { transport, reader, groupId, nodeId } = this.#context;
+    const input = this.#input;
+    try {
+      await this.#handOver;
+      const producer = (this.#producer ??= transport.transactionalProducer(this.transactionalId));
+      await (this.#producerConnected ??= producer.connect());
+      const commit = (await transport.admin().fetchOffsetCommits(groupId, input.topic)).get(input.partition);
+      const offset = commit?.offset ?? (await reader.startOffsets(input.topic)).get(input.partition) ?? 0;
+      const transaction = await producer.transaction();
+      await transaction.sendOffsets(groupId, [{ ...input, offset, metadata: releaseMetadata({ node: nodeId, generation }) }]);
+      await transaction.commit();
+      this.#logger.info({ offset, generation }, `released ${this.stage.name}[${this.partition}] at offset ${offset}, revoked before it ran`);
+    } catch (error) {
+      this.#logger.warn({ err: String(error) }, `releasing ${this.stage.name}[${this.partition}], revoked before it ran, failed: its next owner fences after its wait`);
+    }
   }
 
   /**

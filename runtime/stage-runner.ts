@@ -10,7 +10,7 @@
 import type { ConsumedBatch, GroupConsumer, HandOverFrom, TopicPartition } from '../protocols/transport.ts';
 import type { RuntimeMessage } from '../protocols/stage.ts';
 import type { StageDefinition } from './stage.ts';
-import { PartitionHost, type PartitionHostContext, type PartitionHostStats } from './partition-host.ts';
+import { PartitionHost, type PartitionHostContext, type PartitionHostStats, type ReleaseTerms } from './partition-host.ts';
 import type { Logger } from './logger.ts';
 import { MAX_POISON_IN_A_ROW, PoisonRecords, isRecordsFailed } from './partition/poison-records.ts';
 import { RestartBackoff, type FailingPartition } from './partition/restart-backoff.ts';
@@ -84,7 +84,7 @@ export class StageRunner {
     }
     await consumer.run([this.stage.input.topic], {
       onPartitionsAssigned: async (partitions, generation, handOvers) => this.#handleAssignment(consumer, partitions, generation, handOvers),
-      onPartitionsRevoked: async (partitions, generation) => this.#handleRevocation(partitions, generation),
+      onPartitionsRevoked: async (partitions, generation, nextOwnerWaits) => this.#handleRevocation(partitions, { generation, nextOwnerWaits }),
       onPartitionsLost: async (partitions) => this.#handleLoss(partitions),
       onBatch: async (batch) => this.#handleBatch(batch),
     });
@@ -112,10 +112,10 @@ export class StageRunner {
     this.#revoking.clear();
   }
 
-  async #revoke(host: PartitionHost, generation?: number): Promise<void> {
+  async #revoke(host: PartitionHost, release?: ReleaseTerms): Promise<void> {
     this.#revoking.add(host);
     try {
-      await host.revoke(generation);
+      await host.revoke(release);
     } finally {
       this.#revoking.delete(host);
     }
@@ -153,7 +153,7 @@ export class StageRunner {
     }
   }
 
-  async #handleRevocation(partitions: readonly TopicPartition[], generation: number): Promise<void> {
+  async #handleRevocation(partitions: readonly TopicPartition[], release: ReleaseTerms): Promise<void> {
     await Promise.all(
       partitions.map(async ({ partition }) => {
         const host = this.#hosts.get(partition);
@@ -163,7 +163,7 @@ export class StageRunner {
         this.#restarts.forget(partition);
         this.#context.instrumentation.emit('partition.revoked', { stage: this.stage.name, partition, generation: host.generation });
         this.#logger.info({ partition, generation: host.generation }, `revoked ${this.stage.name}[${partition}]`);
-        await this.#revoke(host, generation);
+        await this.#revoke(host, release);
       }),
     );
   }

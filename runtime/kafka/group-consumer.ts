@@ -208,7 +208,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       await this.#callbacks;
       const revoked = this.assignment();
       this.#owned.clear();
-      if (revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(revoked, this.#generation));
+      if (revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(revoked, this.#generation, true));
     }
     await this.#consumer.disconnect();
     this.#state = 'stopped';
@@ -241,7 +241,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.#earlySeeks.clear();
     const handlers = this.#handlers!;
     this.#callbacks = this.#callbacks.then(async () => {
-      if (change.revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => handlers.onPartitionsRevoked(change.revoked, generation));
+      if (change.revoked.length > 0) await this.#callHandler('onPartitionsRevoked', () => handlers.onPartitionsRevoked(change.revoked, generation, true));
       if (change.assigned.length > 0) {
         await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation, handOvers));
       }

@@ -33,8 +33,11 @@ export interface GroupMemberHandle {
   readonly metadata: Readonly<Record<string, string>>;
   readonly topics: ReadonlySet<string>;
   readonly died: Promise<void>;
-  /** Stops delivering these partitions, waits for their batches in flight, then tells the owner. */
-  revoke(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Stops delivering these partitions, waits for their batches in flight, then tells the owner;
+   * `nextOwnerWaits` is false when their next owners are given them at once (`'eager'`).
+   */
+  revoke(partitions: readonly TopicPartition[], nextOwnerWaits: boolean): Promise<void>;
   /** Takes these partitions (positions from the committed offsets), tells the owner, then starts delivering. */
   assign(partitions: readonly TopicPartition[], generation: number): Promise<void>;
   /**
@@ -225,7 +228,7 @@ export class ConsumerGroup {
       return [{ member, moved, kept, eager: this.handOver === 'eager' && !member.leaving }];
     });
     const revoke = ({ member, moved, kept, eager }: (typeof moves)[number]): Promise<void> =>
-      Promise.race([member.handle.revoke(moved), member.handle.died]).then(() => {
+      Promise.race([member.handle.revoke(moved, !eager), member.handle.died]).then(() => {
         if (!eager) member.owned = kept;
       });
     await Promise.all(moves.filter((move) => !move.eager).map(revoke));

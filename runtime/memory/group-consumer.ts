@@ -185,8 +185,8 @@ export class MemoryGroupConsumer implements GroupConsumer {
       metadata: this.#options.metadata,
       topics: this.#topics,
       died: membership.ended,
-      revoke: async (partitions) => {
-        if (current()) await this.#handleRevocation(partitions);
+      revoke: async (partitions, nextOwnerWaits) => {
+        if (current()) await this.#handleRevocation(partitions, nextOwnerWaits);
       },
       assign: async (partitions, generation) => {
         if (current()) await this.#handleAssignment(partitions, generation);
@@ -195,7 +195,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
     };
   }
 
-  async #handleRevocation(partitions: readonly TopicPartition[]): Promise<void> {
+  async #handleRevocation(partitions: readonly TopicPartition[], nextOwnerWaits: boolean): Promise<void> {
     const revoked = partitions.flatMap((tp) => {
       const owned = this.#fetchers.get(topicPartitionKey(tp));
       if (owned === undefined) return [];
@@ -204,7 +204,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
       return [owned];
     });
     await Promise.all(revoked.map(({ fetcher }) => fetcher.stop()));
-    await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(partitions, this.#generation));
+    await this.#callHandler('onPartitionsRevoked', () => this.#handlers!.onPartitionsRevoked(partitions, this.#generation, nextOwnerWaits));
   }
 
   async #handleAssignment(partitions: readonly TopicPartition[], generation: number): Promise<void> {

@@ -75,7 +75,7 @@ export function contractOnKafka(test: TestFn, version?: string): void {
         },
       };
     },
-    // kafkajs rebalances eagerly and awaits no callback.
-    { handOver: 'eager' },
+    // kafkajs rebalances eagerly and awaits no callback; eventide's assignor tells each new owner whom to wait for.
+    { handOver: 'eager', announcesHandOvers: true },
   );
 }

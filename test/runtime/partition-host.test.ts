@@ -6,6 +6,7 @@ import { SnapshotHeaders, SnapshotLogReader, decodeHostedState, decodePublishMar
 import type { InstrumentationEvents } from '../../runtime/instrumentation.ts';
 import { Instrumentation } from '../../runtime/instrumentation.ts';
 import { defineStage, type StageDefinition } from '../../runtime/stage.ts';
+import { parseRelease, releaseMetadata } from '../../protocols/release.ts';
 import {
   PARTITION, TOPICS, batch, counterMachine, counterMarker, counterSnapshot, counterStage, hostEnvironment, settle, values,
 } from './partition/host-harness.ts';
@@ -263,6 +264,70 @@ test('abandoned while revoking, the final writes are cut short and the revoke st
   t.is(host.lifecycle.state, 'stopped');
   t.deepEqual(await env.highWatermarks(), before, 'no final snapshot');
   t.false(env.logger.lines.some((line) => line.level === 'warn' && /final writes failed/.test(line.message)), 'abandoning is not reported as a failed write');
+});
+
+// ---------------------------------------------------------------- releases
+
+/** The previous owner (same transactional id, another node) committing `offset`, released or not. */
+async function commitAsPreviousOwner(env: Awaited<ReturnType<typeof hostEnvironment>>, offset: number, release: { node: string; generation: number } | null): Promise<void> {
+  const producer = env.transport.transactionalProducer('test.counter.0');
+  await producer.connect();
+  const transaction = await producer.transaction();
+  await transaction.sendOffsets('test.counter', [{ topic: TOPICS.input, partition: PARTITION, offset, ...(release === null ? {} : { metadata: releaseMetadata(release) }) }]);
+  await transaction.commit();
+  await producer.disconnect();
+  env.producerCalls.splice(env.producerCalls.length - 2, 2); // its own connect and disconnect: the host's are asserted
+}
+
+const committedNow = async (env: Awaited<ReturnType<typeof hostEnvironment>>) => (await env.transport.admin().fetchOffsetCommits('test.counter', TOPICS.input)).get(PARTITION);
+
+test('revoked while it waits for its own hand-over, a host whose next owner waits for it releases the partition once its last owner did, at that offset, writing nothing else', async (t) => {
+  const env = await hostEnvironment();
+  await commitAsPreviousOwner(env, 2, null);
+  const host = env.host(counterStage(), { handOverFrom: { node: 'node-before', generation: 1 }, releaseTimeoutMs: 60_000 });
+  const started = host.start();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const revoked = host.revoke({ generation: 2, nextOwnerWaits: true });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(env.producerCalls, [], 'no producer connects (fencing the last owner) before the last owner released');
+  t.is(parseRelease((await committedNow(env))?.metadata), null);
+  const before = await env.highWatermarks();
+  await commitAsPreviousOwner(env, 3, { node: 'node-before', generation: 1 });
+  await revoked;
+  await t.throwsAsync(started, { instanceOf: PartitionAbandonedError });
+  const commit = await committedNow(env);
+  t.is(commit?.offset, 3, 'released where its last owner left it');
+  t.deepEqual(parseRelease(commit?.metadata), { node: 'node-test', generation: 2 });
+  t.deepEqual(env.producerCalls, ['connect', 'disconnect']);
+  t.deepEqual(await env.highWatermarks(), before, 'no snapshot, output or result');
+  t.is(host.lifecycle.state, 'stopped');
+  t.deepEqual(env.failures, []);
+});
+
+test('revoked while restoring, a host whose next owner may be processing already writes nothing: its producer would fence that owner', async (t) => {
+  const env = await hostEnvironment();
+  await commitAsPreviousOwner(env, 2, { node: 'node-before', generation: 0 });
+  const release = env.holdNextConnect();
+  const host = env.host();
+  const started = host.start();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.is(host.lifecycle.state, 'restoring');
+  await host.revoke({ generation: 2, nextOwnerWaits: false });
+  release();
+  await t.throwsAsync(started, { instanceOf: PartitionAbandonedError });
+  t.deepEqual(parseRelease((await committedNow(env))?.metadata), { node: 'node-before', generation: 0 }, 'the committed offset is as the last owner left it');
+  t.is(host.lifecycle.state, 'stopped');
+});
+
+test('revoked while it waits for its own hand-over, with a next owner that does not wait, a host gives up the wait at once and never connects', async (t) => {
+  const env = await hostEnvironment();
+  const host = env.host(counterStage(), { handOverFrom: { node: 'node-before', generation: 1 }, releaseTimeoutMs: 60_000 });
+  const started = host.start();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await host.revoke({ generation: 2, nextOwnerWaits: false });
+  await t.throwsAsync(started, { instanceOf: PartitionAbandonedError });
+  t.deepEqual(env.producerCalls, []);
+  t.is(await committedNow(env), undefined);
 });
 
 test('abandon is safe in every other state: before start, after stop, twice', async (t) => {

@@ -29,6 +29,12 @@ export interface ContractTraits {
    * mode); `'revoke-first'`: only once that callback returned.
    */
   readonly handOver: 'eager' | 'revoke-first';
+  /**
+   * An eager transport whose new owners are told of each hand-over (Kafka,
+   * through eventide's assignor), so a revoked member is told its next
+   * owner waits for it. @default false
+   */
+  readonly announcesHandOvers?: boolean;
 }
 
 /** Registers one contract test: a fresh cluster, the body, then the teardown whatever happened. */

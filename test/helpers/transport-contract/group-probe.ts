@@ -14,7 +14,7 @@ export const key = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`
 /** What one member was told, in order. */
 export type ProbeEvent =
   | { readonly kind: 'assigned'; readonly partitions: readonly TopicPartition[]; readonly generation: number }
-  | { readonly kind: 'revoked'; readonly partitions: readonly TopicPartition[] }
+  | { readonly kind: 'revoked'; readonly partitions: readonly TopicPartition[]; readonly nextOwnerWaits: boolean }
   | { readonly kind: 'lost'; readonly partitions: readonly TopicPartition[] };
 
 /**
@@ -58,9 +58,9 @@ export class GroupProbe {
         for (const tp of partitions) this.owned.add(key(tp));
         this.#changes.notify();
       },
-      onPartitionsRevoked: async (partitions) => {
+      onPartitionsRevoked: async (partitions, _generation, nextOwnerWaits) => {
         await this.#beforeRevocation(partitions);
-        this.events.push({ kind: 'revoked', partitions });
+        this.events.push({ kind: 'revoked', partitions, nextOwnerWaits });
         for (const tp of partitions) this.owned.delete(key(tp));
         this.#changes.notify();
       },
@@ -84,6 +84,11 @@ export class GroupProbe {
 
   revokedPartitions(): string[] {
     return this.events.flatMap((event) => (event.kind === 'revoked' ? event.partitions.map(key) : []));
+  }
+
+  /** What each revocation said of the next owners: whether they wait for this member. */
+  nextOwnersWaited(): boolean[] {
+    return this.events.flatMap((event) => (event.kind === 'revoked' ? [event.nextOwnerWaits] : []));
   }
 
   lostPartitions(): string[] {

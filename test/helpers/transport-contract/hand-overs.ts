@@ -125,6 +125,7 @@ export function registerHandOverTests(contract: ContractTest, traits: ContractTr
     await left;
     await changes.until(() => stayer.owned.size === 4, 'the stayer to own everything');
     t.deepEqual(leaver.revokedPartitions().sort(), leaverHad);
+    t.deepEqual(leaver.nextOwnersWaited(), [true], 'a leaving member is told its next owners wait for it');
     t.deepEqual(leaver.lostPartitions(), [], 'a member that leaves loses nothing');
     await stayer.consumer.disconnect();
   });
@@ -145,6 +146,7 @@ export function registerHandOverTests(contract: ContractTest, traits: ContractTr
       await joined;
       await changes.until(() => first.owned.size === 2, 'the revocation to return');
       t.deepEqual(first.revokedPartitions().sort(), [...joiner.owned].sort());
+      t.deepEqual(first.nextOwnersWaited(), [traits.announcesHandOvers === true], traits.announcesHandOvers === true ? 'the new owner was told to wait for it' : 'the new owner is processing already');
       t.deepEqual(first.lostPartitions(), [], 'a planned rebalance loses nothing');
       await joiner.consumer.disconnect();
       await first.consumer.disconnect();
@@ -163,6 +165,7 @@ export function registerHandOverTests(contract: ContractTest, traits: ContractTr
       await joined;
       await changes.until(() => joiner.owned.size === 2 && joiner.records.length === 2, 'the joiner to read its partitions');
       t.deepEqual(first.revokedPartitions().sort(), [...joiner.owned].sort());
+      t.deepEqual(first.nextOwnersWaited(), [true], 'the new owner waited for the revocation');
       t.deepEqual(first.lostPartitions(), [], 'a planned rebalance loses nothing');
       await joiner.consumer.disconnect();
       await first.consumer.disconnect();

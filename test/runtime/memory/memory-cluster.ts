@@ -56,8 +56,8 @@ export class Journal {
         await overrides.onPartitionsAssigned?.(partitions, generation, _handOvers);
         this.#changes.notify();
       },
-      onPartitionsRevoked: async (partitions, generation) => {
-        await overrides.onPartitionsRevoked?.(partitions, generation);
+      onPartitionsRevoked: async (partitions, generation, nextOwnerWaits) => {
+        await overrides.onPartitionsRevoked?.(partitions, generation, nextOwnerWaits);
         this.entries.push(...partitions.map((tp) => `${member} revoked ${key(tp)}`));
         for (const tp of partitions) this.owned.get(member)!.delete(key(tp));
         this.#changes.notify();

@@ -14,7 +14,7 @@ import { ManualClock } from '../../../runtime/clock.ts';
 import { Instrumentation } from '../../../runtime/instrumentation.ts';
 import type { Logger } from '../../../runtime/logger.ts';
 import { defineStage, type StageDefinition } from '../../../runtime/stage.ts';
-import { PartitionHost } from '../../../runtime/partition-host.ts';
+import { PartitionHost, type PartitionHostContext } from '../../../runtime/partition-host.ts';
 
 export const PARTITION = 0;
 export const TOPICS = { input: 'clicks', outputs: 'seen', results: 'alerts', snapshots: 'counter.snapshots', deadLetters: 'deadletter' } as const;
@@ -159,7 +159,7 @@ export interface HostEnvironment {
   readonly producerCalls: string[];
   /** Holds the next producer connect open until the returned function is called. */
   holdNextConnect(): () => void;
-  host(stage?: StageDefinition<unknown>): PartitionHost;
+  host(stage?: StageDefinition<unknown>, context?: Partial<PartitionHostContext>): PartitionHost;
   /** Writes records to the snapshots partition, as an earlier owner would have. */
   writeSnapshots(records: readonly SnapshotLogRecord[]): Promise<void>;
   /** Every committed record of a topic's partition. */
@@ -215,12 +215,13 @@ export async function hostEnvironment(options: { instrumentation?: Instrumentati
       connectGate = new Promise((resolve) => (release = resolve));
       return release;
     },
-    host: (stage = counterStage()) =>
+    host: (stage = counterStage(), context = {}) =>
       new PartitionHost(stage, PARTITION, 1, {
         nodeId: 'node-test', groupId: 'test.counter', transport, consumer, reader, clock, logger, instrumentation,
         partitionsOf: (topic) => partitions[topic],
         tableSnapshot: () => [],
         onFailed: (_host, error) => failures.push(error),
+        ...context,
       }),
     writeSnapshots: async (records) => plain.send(records.map((record): ProducedRecord => ({ topic: TOPICS.snapshots, partition: PARTITION, key: record.key, value: record.value, headers: record.headers }))),
     read: async (topic, partition = PARTITION) => {
