@@ -21,7 +21,7 @@ const positiveInteger = (value: string): number => {
   return parsed;
 };
 
-const offsetArgument = (value: string): number => {
+const nonNegativeInteger = (value: string): number => {
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError('must be an integer >= 0');
   return parsed;
@@ -104,11 +104,12 @@ withConnectionFlags(program.command('node'))
   .option('--snapshot-every <duration>', 'snapshot aggregate partitions this often', '5s')
   .option('--idle-timeout <duration>', 'wall-clock quiet time after which a source stops holding the watermark back and a quiet partition closes its windows (keep it above --session-timeout)', '60s')
   .option('--session-timeout <duration>', 'how soon the group notices a node that died', '30s')
+  .option('--standbys <n>', 'warm standby replicas of each aggregate partition kept on other nodes, resumed from when an owner dies', nonNegativeInteger, 0)
   .option('--max-event-future <duration>', 'dead-letter raw events stamped further ahead of this node\'s clock (future-timestamp), before they move a watermark', '5m')
   .option('--max-event-age <duration>', 'dead-letter raw events older than this (too-old)', '7d')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
   .action(async (_options: unknown, command: Command) => {
-    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; inspectToken?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; maxEventFuture: string; maxEventAge: string; logLevel: LogLevel }>(command);
+    const options = withGlobals<ConnectionFlags & { roles: Role[]; nodeId: string; inspect?: string; inspectToken?: string; snapshotEvery: string; idleTimeout: string; sessionTimeout: string; standbys: number; maxEventFuture: string; maxEventAge: string; logLevel: LogLevel }>(command);
     const connection = resolveConnection(options);
     await explainingConnectionFailures(connection, () => runNodeCommand({
       connection,
@@ -119,6 +120,7 @@ withConnectionFlags(program.command('node'))
       snapshotEveryMs: parseDuration(options.snapshotEvery),
       idleTimeoutMs: parseDuration(options.idleTimeout),
       sessionTimeoutMs: parseDuration(options.sessionTimeout),
+      standbys: options.standbys,
       eventTime: { maxFutureMs: parseDuration(options.maxEventFuture), maxAgeMs: parseDuration(options.maxEventAge) },
       logger: createLogger(options.logLevel),
       progress: process.stderr,
@@ -262,8 +264,8 @@ withConnectionFlags(program.command('results'))
 const snapshots = program.command('snapshots').description('list a snapshots partition as a restore reads it, or skip a publish marker no restore can get past');
 withConnectionFlags(snapshots.command('list'))
   .description('one line per record of a snapshots partition: offset, kind (chunk, commit, marker, skip, unknown), snapshot seq, size in bytes, writer (node/generation), and verdict (complete, incomplete, corrupt, ok, undecodable, skipped, applied, no-effect, unknown)')
-  .requiredOption('--partition <p>', 'the snapshots partition (the aggregate partition it belongs to)', offsetArgument)
-  .option('--from <offset>', 'first offset to list (default: the earliest still there)', offsetArgument)
+  .requiredOption('--partition <p>', 'the snapshots partition (the aggregate partition it belongs to)', nonNegativeInteger)
+  .option('--from <offset>', 'first offset to list (default: the earliest still there)', nonNegativeInteger)
   .option('--limit <n>', 'list at most n records', positiveInteger, DEFAULT_LIST_LIMIT)
   .option('--topic <name>', 'the snapshots topic (default: the pipeline\'s, with --topic-prefix)')
   .option('--json', 'print one JSON document instead of a table')
@@ -277,8 +279,8 @@ withConnectionFlags(snapshots.command('list'))
   });
 withConnectionFlags(snapshots.command('skip'))
   .description('record durably, on the snapshots partition itself, that every later restore (on any node) passes over the publish marker at --offset; refused for a marker that decodes unless --force, and for anything but a marker')
-  .requiredOption('--partition <p>', 'the snapshots partition', offsetArgument)
-  .requiredOption('--offset <offset>', 'the offset of the marker (the restore error and snapshots list name it)', offsetArgument)
+  .requiredOption('--partition <p>', 'the snapshots partition', nonNegativeInteger)
+  .requiredOption('--offset <offset>', 'the offset of the marker (the restore error and snapshots list name it)', nonNegativeInteger)
   .option('--reason <text>', 'why, kept in the skip record (at most 500 characters)')
   .option('--force', 'skip a marker that decodes: its window may then be published again')
   .option('--topic <name>', 'the snapshots topic (default: the pipeline\'s, with --topic-prefix)')

@@ -22,6 +22,8 @@ export interface NodeCommandOptions {
   readonly eventTime?: { readonly maxFutureMs: number; readonly maxAgeMs: number };
   /** The group session timeout: how soon the group notices a node that died. */
   readonly sessionTimeoutMs?: number;
+  /** Standby replicas of each aggregate partition kept on other nodes. @default 0 */
+  readonly standbys?: number;
   readonly logger: Logger;
   readonly progress: NodeJS.WriteStream;
 }
@@ -53,6 +55,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<void>
     stages: pipelineStages(options.roles, pipeline),
     tables,
     logger,
+    ...(options.standbys === undefined ? {} : { standbys: options.standbys }),
     onTableProgress: (table, read, total) => {
       if (showBar) {
         const width = 30;

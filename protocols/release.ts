@@ -21,6 +21,8 @@ export type HandOverKind =
   | 'fenced'
   /** Its last owner stopped without releasing it (crash, expiry): fenced, replayed from the newest snapshot. */
   | 'lost'
+  /** Lost or fenced, and resumed from this node's standby replica: the snapshots partition read only from where the standby stopped. */
+  | 'standby'
   /** Nothing was ever committed for it: a first start. */
   | 'first';
 

@@ -47,6 +47,20 @@ export interface HandOverFrom extends TopicPartition {
   readonly node: string;
 }
 
+/** A partition a member follows as a standby replica, and how far behind it is. */
+export interface StandbyProgress extends TopicPartition {
+  /** Records of the partition's snapshots log the standby has not read yet. */
+  readonly lag: number;
+}
+
+/** Standby replicas a member hosts: warm copies of partitions it does not own (runtime/group/standby-assignment.ts). */
+export interface StandbyHosting {
+  /** Standbys of each partition the group should keep; this member hosts standbys only when it is above 0. */
+  readonly replicas: number;
+  /** What it follows now, read at every join: the assignor keeps standbys where they are warm and prefers them for orphans. */
+  readonly following: () => readonly StandbyProgress[];
+}
+
 /** String headers, as eventide uses them (kafkajs headers are bytes on the wire). */
 export type RecordHeaders = Readonly<Record<string, string>>;
 
@@ -197,6 +211,12 @@ export interface GroupConsumerHandlers {
    */
   onPartitionsRevoked(partitions: readonly TopicPartition[], generation: number, nextOwnerWaits: boolean): Promise<void>;
   /**
+   * The partitions this member keeps standby replicas of from this
+   * generation on (all of them, not a change), told after every assignment
+   * when the member hosts standbys (`GroupConsumerOptions.standbys`).
+   */
+  onStandbysAssigned?(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  /**
    * Partitions this member lost without a hand-over: it crashed, its session
    * expired, or the group expelled it, so another member may own them already
    * and has fenced, or will fence, this one. Attempt no final write: abandon
@@ -226,6 +246,8 @@ export interface GroupConsumerOptions {
   readonly fromBeginning?: boolean;
   /** Upper bound of records in one delivered batch. @default 1000 */
   readonly maxBatchRecords?: number;
+  /** Standby replicas this member hosts. @default none */
+  readonly standbys?: StandbyHosting;
 }
 
 /** A member of a consumer group. */

@@ -17,6 +17,7 @@ import { systemClock } from './clock.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { DEFAULT_DEAD_LETTER_TOPIC, type StageDefinition, type TableDefinition } from './stage.ts';
 import { StageRunner } from './stage-runner.ts';
+import type { StandbyStats } from './standby-replicas.ts';
 import { TableStore, type RejectedTableRecord, type TableView } from './table-store.ts';
 import type { PartitionHost, PartitionHostStats } from './partition-host.ts';
 import { hostedPartition, type HostedPartition } from './hosted-partition.ts';
@@ -55,6 +56,12 @@ export interface NodeOptions {
   readonly onTableProgress?: (table: string, read: number, total: number) => void;
   /** Told of every partition restore, once the partition runs (`stats().restore` says how it was restored). */
   readonly onRestored?: (partition: HostedPartition) => void;
+  /**
+   * Standby replicas of each partition of a stage with snapshots that the
+   * group keeps on other nodes: warm copies, followed from the snapshots
+   * partitions, that a partition resumes from when its owner dies. @default 0
+   */
+  readonly standbys?: number;
 }
 
 /**
@@ -200,6 +207,7 @@ export class EventideNode {
         instrumentation: this.instrumentation,
         tableSnapshot: (name) => this.#tables.get(name)?.snapshot() ?? [],
         inspect: this.#observers.dispatch,
+        ...(this.#options.standbys === undefined ? {} : { standbys: this.#options.standbys }),
         ...(this.#options.onRestored ? { onRestored: (host: PartitionHost) => this.#options.onRestored?.(hostedPartition(host)) } : {}),
       });
       for (const name of stage.tables ?? []) {
@@ -245,6 +253,11 @@ export class EventideNode {
 
   partitions(): PartitionHostStats[] {
     return this.#runners.flatMap((runner) => runner.stats());
+  }
+
+  /** The standby replicas this node keeps (`NodeOptions.standbys`), and how far behind each is. */
+  standbys(): StandbyStats[] {
+    return this.#runners.flatMap((runner) => runner.standbys());
   }
 
   /** The partitions this node hosts now, with their actors' state (metrics, inspection). */

@@ -126,9 +126,14 @@ export class PartitionHost {
     }));
     await (this.#producerConnected = producer.connect());
     this.#assertRestoring();
+    const warm = stage.snapshots === undefined ? undefined : this.#context.warm;
     const seed = await restorePartition(
       { reader, committedOffsets: () => transport.admin().fetchCommittedOffsets(groupId, stage.input.topic) },
-      { stage: stage.name, partition, inputTopic: stage.input.topic, ...(stage.snapshots === undefined ? {} : { snapshotsTopic: stage.snapshots.topic }) },
+      {
+        stage: stage.name, partition, inputTopic: stage.input.topic,
+        ...(stage.snapshots === undefined ? {} : { snapshotsTopic: stage.snapshots.topic }),
+        ...(warm === undefined ? {} : { warm }),
+      },
     );
     if (seed.ignored.incomplete + seed.ignored.corrupt > 0) this.#logger.warn({ ...seed.ignored }, 'ignored incomplete or corrupt snapshots while restoring');
     this.#assertRestoring();
@@ -142,7 +147,9 @@ export class PartitionHost {
     processor.start();
     for (const message of processor.startMessages(this.#context.tableSnapshot, clock.now())) this.#inbox.post(message);
     const replayed = released === null ? null : Math.max(0, released.offset - seed.nextOffset);
-    this.#restore = { ...restoreReport(seed, clock.now(), Math.round(performance.now() - started)), handOver, releaseWaitMs, replayed };
+    // A partition lost or fenced but resumed from this node's warm copy is a hand-over from a standby.
+    const kind: HandOverKind = seed.warm && (handOver === 'lost' || handOver === 'fenced') ? 'standby' : handOver;
+    this.#restore = { ...restoreReport(seed, clock.now(), Math.round(performance.now() - started)), handOver: kind, releaseWaitMs, replayed };
     const poison = this.#context.poison;
     this.#inbox.startAt(seed.nextOffset, (offset) => processor.isReplayed(offset), poison === undefined ? undefined : (offset) => poison.isSuspect(offset));
     this.#context.consumer.seek({ ...this.#input, offset: seed.nextOffset });

@@ -4,6 +4,10 @@
  * new owner needs: the newest complete snapshot and the publish markers that
  * tell which publications are durable.
  *
+ * With a warm log (a standby replica's, ./partition/standby-replica.ts) it
+ * reads on from where that replica stopped instead of from the earliest
+ * offset.
+ *
  * A publish marker that does not decode, and that no skip record names,
  * stops the restore with `UndecodableMarkerError` (naming its offset and
  * the command that gets past it): which window it published is unknown.
@@ -18,16 +22,32 @@ export interface RestorePoint {
   readonly markersAfter: readonly PublishMarker[];
   /** Every marker in the partition by key (a pending publication's marker may precede the snapshot). */
   readonly markersByKey: ReadonlyMap<string, PublishMarker>;
+  /** Records of the snapshots partition this restore read (after the warm log's position, when it had one). */
   readonly recordsRead: number;
   readonly bytesRead: number;
+  /** Whether it went on from a standby replica's warm log. */
+  readonly warm: boolean;
   /** What the restore passed over: snapshots never completed or failing their checksum, and markers an operator skipped. */
   readonly ignored: { readonly incomplete: number; readonly corrupt: number; readonly markers: number };
 }
 
-export async function readRestorePoint(reader: PartitionReader, topic: string, stage: string, partition: number): Promise<RestorePoint> {
+/** A snapshots log read up to `position` by a standby replica (which verified every snapshot). */
+export interface WarmLog {
+  readonly log: SnapshotLogReader;
+  readonly position: number;
+  readonly recordsRead: number;
+  readonly bytesRead: number;
+}
+
+export async function readRestorePoint(reader: PartitionReader, topic: string, stage: string, partition: number, warm?: WarmLog): Promise<RestorePoint> {
+  const start = (await reader.startOffsets(topic)).get(partition) ?? 0;
+  // A replica that fell behind retention misses what was deleted before it read it: read cold.
+  const usable = warm !== undefined && warm.position >= start ? warm : undefined;
   // Only the newest snapshot's checksum is checked; should the newest two both fail it, the partition is read again checking every one.
-  let read = await readSnapshotLog(reader, topic, partition, new SnapshotLogReader({ stage, verify: 'latest' }));
-  if (read.log.passedOverUnverified()) read = await readSnapshotLog(reader, topic, partition, new SnapshotLogReader({ stage, verify: 'every' }));
+  let read = usable === undefined
+    ? await readSnapshotLog(reader, topic, partition, new SnapshotLogReader({ stage, verify: 'latest' }), start)
+    : await readSnapshotLog(reader, topic, partition, usable.log, usable.position);
+  if (read.log.passedOverUnverified()) read = await readSnapshotLog(reader, topic, partition, new SnapshotLogReader({ stage, verify: 'every' }), start);
   const { log, recordsRead, bytesRead } = read;
   const [undecodable, ...more] = log.undecodableMarkers();
   if (undecodable !== undefined) {
@@ -37,14 +57,13 @@ export async function readRestorePoint(reader: PartitionReader, topic: string, s
   const snapshot = log.latest();
   const markersByKey = new Map<string, PublishMarker>();
   for (const marker of log.allMarkers()) markersByKey.set(marker.key, marker);
-  return { snapshot, markersAfter: log.markersAfterLatest(), markersByKey, recordsRead, bytesRead, ignored: { ...log.ignored(), markers: log.skippedMarkers() } };
+  return { snapshot, markersAfter: log.markersAfterLatest(), markersByKey, recordsRead, bytesRead, warm: usable !== undefined, ignored: { ...log.ignored(), markers: log.skippedMarkers() } };
 }
 
-/** Feeds `log` the partition from its earliest offset to its end. */
-async function readSnapshotLog(reader: PartitionReader, topic: string, partition: number, log: SnapshotLogReader): Promise<{ log: SnapshotLogReader; recordsRead: number; bytesRead: number }> {
+/** Feeds `log` the partition from `from` to its end. */
+async function readSnapshotLog(reader: PartitionReader, topic: string, partition: number, log: SnapshotLogReader, from: number): Promise<{ log: SnapshotLogReader; recordsRead: number; bytesRead: number }> {
   let recordsRead = 0;
   let bytesRead = 0;
-  let from = (await reader.startOffsets(topic)).get(partition) ?? 0;
   // Read to the end, then ask for the end again and go on while it moved: during a leader change a
   // broker can answer with an end that is behind, and a short read restores an old snapshot and
   // misses publish markers, which would publish windows twice. The partition's only writer is

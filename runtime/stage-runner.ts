@@ -14,9 +14,15 @@ import { PartitionHost, type PartitionHostContext, type PartitionHostStats, type
 import type { Logger } from './logger.ts';
 import { MAX_POISON_IN_A_ROW, PoisonRecords, isRecordsFailed } from './partition/poison-records.ts';
 import { RestartBackoff, type FailingPartition } from './partition/restart-backoff.ts';
+import { StandbyReplicas, type StandbyStats } from './standby-replicas.ts';
+import { systemClock } from './clock.ts';
 
-export type StageRunnerContext = Omit<PartitionHostContext, 'consumer' | 'groupId' | 'onFailed' | 'onProgress' | 'poison'> & {
+export type StageRunnerContext = Omit<PartitionHostContext, 'consumer' | 'groupId' | 'onFailed' | 'onProgress' | 'poison' | 'warm'> & {
   readonly group: string;
+  /** Standby replicas of each partition the group keeps (the node's `--standbys`). @default 0 */
+  readonly standbys?: number;
+  /** How often standby replicas read their snapshots partitions on. @default 1000 */
+  readonly standbyFollowEveryMs?: number;
   readonly metadata: Readonly<Record<string, string>>;
   /** Told of every restore, for logs and metrics. */
   readonly onRestored?: (host: PartitionHost) => void;
@@ -38,6 +44,7 @@ export class StageRunner {
   /** Per partition, kept across its restores on this node. */
   readonly #poison = new Map<number, PoisonRecords>();
   readonly #restarts: RestartBackoff;
+  readonly #standbys: StandbyReplicas;
 
   constructor(stage: StageDefinition<unknown>, context: StageRunnerContext) {
     this.stage = stage;
@@ -45,6 +52,15 @@ export class StageRunner {
     this.#context = context;
     this.#logger = context.logger.child({ stage: stage.name });
     this.#restarts = new RestartBackoff(stage.name);
+    this.#standbys = new StandbyReplicas({
+      stage, replicas: context.standbys ?? 0, reader: context.reader, logger: this.#logger, clock: systemClock,
+      ...(context.standbyFollowEveryMs === undefined ? {} : { followEveryMs: context.standbyFollowEveryMs }),
+    });
+  }
+
+  /** The standby replicas this node keeps of the stage's partitions, and how far behind each is. */
+  standbys(): StandbyStats[] {
+    return this.#standbys.stats();
   }
 
   /** Partitions that failed and have not made progress since, with their last error and next attempt. */
@@ -75,7 +91,11 @@ export class StageRunner {
   }
 
   async start(): Promise<void> {
-    const consumer = this.#context.transport.consumer({ groupId: this.groupId, metadata: this.#context.metadata, isolation: 'read_committed', fromBeginning: true });
+    const standbys = this.#standbys;
+    const consumer = this.#context.transport.consumer({
+      groupId: this.groupId, metadata: this.#context.metadata, isolation: 'read_committed', fromBeginning: true,
+      ...(standbys.replicas === 0 ? {} : { standbys: { replicas: standbys.replicas, following: () => standbys.progress() } }),
+    });
     this.#consumer = consumer;
     await consumer.connect();
     const tick = this.stage.tick;
@@ -86,6 +106,7 @@ export class StageRunner {
       onPartitionsAssigned: async (partitions, generation, handOvers) => this.#handleAssignment(consumer, partitions, generation, handOvers),
       onPartitionsRevoked: async (partitions, generation, nextOwnerWaits) => this.#handleRevocation(partitions, { generation, nextOwnerWaits }),
       onPartitionsLost: async (partitions) => this.#handleLoss(partitions),
+      onStandbysAssigned: async (partitions) => standbys.assign(partitions, (partition) => this.#hosts.has(partition)),
       onBatch: async (batch) => this.#handleBatch(batch),
     });
   }
@@ -98,6 +119,7 @@ export class StageRunner {
   /** Leaves the group: every host writes its final snapshot first. */
   async stop(): Promise<void> {
     this.#cancelTicks?.();
+    this.#standbys.stop();
     await this.#consumer?.disconnect();
     const hosts = [...this.#hosts.values()];
     this.#hosts.clear();
@@ -107,6 +129,7 @@ export class StageRunner {
   /** Drops everything without writing (the node died), including final snapshots under way. */
   abandon(): void {
     this.#cancelTicks?.();
+    this.#standbys.stop();
     for (const host of [...this.#hosts.values(), ...this.#revoking]) host.abandon();
     this.#hosts.clear();
     this.#revoking.clear();
@@ -126,6 +149,8 @@ export class StageRunner {
     consumer.pause(partitions);
     this.#context.instrumentation.emit('rebalance', { stage: this.stage.name, generation, assigned: partitions.length });
     for (const { partition } of partitions) {
+      // Its standby replica stops following: the restore reads on from where it stopped, once the last owner is fenced.
+      const warm = this.#standbys.take(partition);
       const host = new PartitionHost(this.stage, partition, generation, {
         ...this.#context,
         consumer,
@@ -133,6 +158,7 @@ export class StageRunner {
         onFailed: (failed, error) => this.#handleFailure(failed, error),
         onProgress: () => this.#restarts.progressed(partition),
         poison: this.#poisonOf(partition),
+        ...(warm === null ? {} : { warm }),
         ...handOverFrom(handOvers, partition, generation),
       });
       this.#hosts.set(partition, host);

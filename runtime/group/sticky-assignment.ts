@@ -28,6 +28,11 @@ const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
  * partitions back rather than any surplus, so a rolling restart leaves every
  * partition where it was.
  *
+ * `warm` (partition key → member ids, least behind first,
+ * ./standby-assignment.ts) names the standbys of a partition: one that must
+ * be placed (its owner is gone) goes to a standby when balance allows, and
+ * resumes from its warm copy.
+ *
  * @example
  * assignSticky([{ memberId: 'a', topics: new Set(['t']), owned: [t0, t1] },
  *               { memberId: 'b', topics: new Set(['t']), owned: [] }], [t0, t1])
@@ -37,6 +42,7 @@ export function assignSticky(
   members: readonly AssignorMember[],
   partitions: readonly TopicPartition[],
   homes: ReadonlyMap<string, string> = new Map(),
+  warm: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Map<string, TopicPartition[]> {
   const result = new Map<string, TopicPartition[]>(members.map((m) => [m.memberId, []]));
   if (members.length === 0) return result;
@@ -87,8 +93,10 @@ export function assignSticky(
     const load = (m: AssignorMember): number => result.get(m.memberId)!.length;
     const underQuota = eligible.filter((m) => load(m) < quota.get(m.memberId)!);
     const pool = underQuota.length > 0 ? underQuota : eligible;
-    const home = pool.find((m) => m.memberId === homes.get(topicPartitionKey(tp)) && load(m) < quota.get(m.memberId)!);
-    const target = home ?? pool.reduce((best, m) => (load(m) < load(best) ? m : best));
+    const mayTake = (m: AssignorMember): boolean => load(m) < quota.get(m.memberId)!;
+    const home = pool.find((m) => m.memberId === homes.get(topicPartitionKey(tp)) && mayTake(m));
+    const standby = (warm.get(topicPartitionKey(tp)) ?? []).map((id) => pool.find((m) => m.memberId === id)).find((m) => m !== undefined && mayTake(m));
+    const target = home ?? standby ?? pool.reduce((best, m) => (load(m) < load(best) ? m : best));
     result.get(target.memberId)!.push({ topic: tp.topic, partition: tp.partition });
     taken.add(topicPartitionKey(tp));
   }

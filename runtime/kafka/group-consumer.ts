@@ -7,6 +7,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
   HandOverFrom,
+  StandbyHosting,
 } from '../../protocols/transport.ts';
 import { diffAssignments, fromTopicMap } from './assignment-diff.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
@@ -14,7 +15,7 @@ import { DEFAULT_MAX_WAIT_TIME_MS, type KafkaGroupTimings } from './kafka-config
 import { isMembershipLost, translated } from './kafka-errors.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
-import { handOversIn, homesIn } from './group-protocol.ts';
+import { handOversIn, homesIn, standbysIn } from './group-protocol.ts';
 import type { PartitionHome } from '../group/partition-homes.ts';
 
 /** How the member reports handler failures; the member goes on. */
@@ -62,7 +63,8 @@ export type HandlerErrorSink = (error: unknown, context: { groupId: string; hand
  * heartbeats while a slow `onBatch` runs.
  */
 export class KafkaGroupConsumer implements GroupConsumer {
-  readonly #options: Required<Omit<GroupConsumerOptions, 'metadata'>> & { metadata: Readonly<Record<string, string>> };
+  readonly #options: Required<Omit<GroupConsumerOptions, 'metadata' | 'standbys'>> & { metadata: Readonly<Record<string, string>> };
+  readonly #standbys: StandbyHosting | undefined;
   readonly #consumer: Consumer;
   readonly #heartbeatIntervalMs: number;
   readonly #onError: HandlerErrorSink;
@@ -77,6 +79,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   #pendingHandOvers: HandOverFrom[] = [];
   /** Where the group's partitions belong, as the last SyncGroup said (reported at the next join). */
   #homes: PartitionHome[] = [];
+  /** The standbys the last SyncGroup gave this member. */
+  #pendingStandbys: TopicPartition[] = [];
   readonly #owned = new Map<string, PartitionDelivery>();
   /** Pauses and seeks asked for before the first assignment. */
   readonly #earlyPauses = new Set<string>();
@@ -92,6 +96,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       fromBeginning: options.fromBeginning ?? true,
       maxBatchRecords: options.maxBatchRecords ?? 1000,
     };
+    this.#standbys = options.standbys;
     this.#heartbeatIntervalMs = timings.heartbeatIntervalMs ?? 3_000;
     this.#onError = onError;
     this.#consumer = kafka.consumer({
@@ -103,7 +108,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
       maxWaitTimeInMs: timings.maxWaitTimeMs ?? DEFAULT_MAX_WAIT_TIME_MS,
       allowAutoTopicCreation: false,
       partitionAssigners: [
-        stickyAssigner(() => ({ metadata: this.#options.metadata, owned: this.assignment(), generation: this.#generation, homes: this.#homes })),
+        stickyAssigner(() => ({
+          metadata: this.#options.metadata, owned: this.assignment(), generation: this.#generation, homes: this.#homes,
+          ...(options.standbys === undefined ? {} : { standbys: { replicas: options.standbys.replicas, following: options.standbys.following() } }),
+        })),
       ],
     });
   }
@@ -121,6 +129,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.#pendingGeneration = payload.generationId;
       this.#pendingHandOvers = handOversIn(payload.topicsNotSubscribed);
       this.#homes = homesIn(payload.topicsNotSubscribed);
+      this.#pendingStandbys = standbysIn(payload.topicsNotSubscribed);
     });
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
       if (this.#memberId !== undefined && payload.memberId !== this.#memberId) {
@@ -224,6 +233,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const taking = new Set(change.assigned.map(topicPartitionKey));
     const handOvers = this.#pendingHandOvers.filter((h) => taking.has(topicPartitionKey(h)));
     this.#pendingHandOvers = [];
+    const standbys = this.#pendingStandbys;
     for (const tp of change.revoked) {
       this.#owned.get(topicPartitionKey(tp))?.hold();
       this.#owned.delete(topicPartitionKey(tp));
@@ -246,6 +256,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
         await this.#callHandler('onPartitionsAssigned', () => handlers.onPartitionsAssigned(change.assigned, generation, handOvers));
       }
       for (const tp of change.assigned) this.#owned.get(topicPartitionKey(tp))?.open();
+      if (this.#standbys !== undefined && handlers.onStandbysAssigned !== undefined) {
+        await this.#callHandler('onStandbysAssigned', () => handlers.onStandbysAssigned!(standbys, generation));
+      }
     });
   }
 

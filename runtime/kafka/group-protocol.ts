@@ -1,5 +1,5 @@
 import kafkajs from './kafkajs.ts';
-import type { GroupMember, HandOverFrom, TopicPartition } from '../../protocols/transport.ts';
+import type { GroupMember, HandOverFrom, StandbyProgress, TopicPartition } from '../../protocols/transport.ts';
 import type { PartitionHome } from '../group/partition-homes.ts';
 
 const { AssignerProtocol } = kafkajs;
@@ -29,10 +29,17 @@ const { AssignerProtocol } = kafkajs;
  *   JSON `[node, topic, [partitions]]`. Every member keeps the last it got and
  *   reports it in its metadata (`homes`), so whichever member leads the next
  *   rebalance gives a returning node its partitions back.
+ * - Standbys (../group/standby-assignment.ts): a member that hosts standby
+ *   replicas says so in its metadata (`standbys`: the replicas it asks for
+ *   and what it follows, with its lag), and is told which partitions to
+ *   follow, one name per topic, {@link STANDBYS_PREFIX} then JSON
+ *   `[topic, [partitions]]`.
  */
 export const GENERATION_MARKER = 'eventide:generation';
 export const HAND_OVER_PREFIX = 'eventide:handover:';
 export const HOMES_PREFIX = 'eventide:homes:';
+export const STANDBYS_PREFIX = 'eventide:standbys:';
+const PROTOCOL_PREFIXES = [HAND_OVER_PREFIX, HOMES_PREFIX, STANDBYS_PREFIX];
 
 /** The protocol name of eventide's assignor; every member must offer it. */
 export const ASSIGNOR_NAME = 'EventideSticky';
@@ -45,6 +52,8 @@ export interface MemberUserData {
   readonly generation: number;
   /** The homes of the last assignment it got. */
   readonly homes?: readonly PartitionHome[];
+  /** The standby replicas it hosts; absent or 0 replicas: none. */
+  readonly standbys?: { readonly replicas: number; readonly following: readonly StandbyProgress[] };
 }
 
 export function encodeMemberMetadata(topics: readonly string[], data: MemberUserData): Buffer {
@@ -54,7 +63,7 @@ export function encodeMemberMetadata(topics: readonly string[], data: MemberUser
 
 /** Decodes a member's metadata; members of other clients decode to empty metadata. */
 export function decodeMemberMetadata(buffer: Buffer | null | undefined): Required<MemberUserData> & { topics: string[] } {
-  const empty = { metadata: {}, owned: [], generation: 0, homes: [], topics: [] as string[] };
+  const empty = { metadata: {}, owned: [], generation: 0, homes: [], standbys: NO_STANDBYS, topics: [] as string[] };
   if (buffer === null || buffer === undefined || buffer.length === 0) return empty;
   try {
     const decoded = AssignerProtocol.MemberMetadata.decode(buffer);
@@ -66,6 +75,7 @@ export function decodeMemberMetadata(buffer: Buffer | null | undefined): Require
       owned: Array.isArray(data?.owned) ? data.owned.filter(isTopicPartition) : [],
       generation: typeof data?.generation === 'number' ? data.generation : 0,
       homes: Array.isArray(data?.homes) ? data.homes.filter(isPartitionHome) : [],
+      standbys: decodeStandbyHosting(data?.standbys),
     };
   } catch {
     return empty;
@@ -77,6 +87,7 @@ export function encodeMemberAssignment(
   estimatedGeneration: number,
   handOvers: readonly HandOverFrom[] = [],
   homes: readonly PartitionHome[] = [],
+  standbys: readonly TopicPartition[] = [],
 ): Buffer {
   const assignment: Record<string, number[]> = { [GENERATION_MARKER]: [] };
   for (const { topic, partition, node } of handOvers) assignment[`${HAND_OVER_PREFIX}${JSON.stringify([topic, partition, node])}`] = [];
@@ -86,6 +97,9 @@ export function encodeMemberAssignment(
     homesByNodeAndTopic.set(key, [...(homesByNodeAndTopic.get(key) ?? []), partition]);
   }
   for (const [key, list] of homesByNodeAndTopic) assignment[`${HOMES_PREFIX}${JSON.stringify([...(JSON.parse(key) as string[]), list])}`] = [];
+  const standbysByTopic = new Map<string, number[]>();
+  for (const { topic, partition } of standbys) standbysByTopic.set(topic, [...(standbysByTopic.get(topic) ?? []), partition]);
+  for (const [topic, list] of standbysByTopic) assignment[`${STANDBYS_PREFIX}${JSON.stringify([topic, list])}`] = [];
   for (const tp of partitions) (assignment[tp.topic] ??= []).push(tp.partition);
   const userData = Buffer.from(JSON.stringify({ v: 1, generation: estimatedGeneration }), 'utf8');
   return AssignerProtocol.MemberAssignment.encode({ version: ASSIGNOR_VERSION, assignment, userData });
@@ -96,7 +110,7 @@ export function decodeMemberAssignment(buffer: Buffer | null | undefined): { par
   const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
   if (decoded === null) return { partitions: [], estimatedGeneration: 0 };
   const partitions = Object.entries(decoded.assignment)
-    .filter(([topic]) => topic !== GENERATION_MARKER && !topic.startsWith(HAND_OVER_PREFIX) && !topic.startsWith(HOMES_PREFIX))
+    .filter(([topic]) => topic !== GENERATION_MARKER && !PROTOCOL_PREFIXES.some((prefix) => topic.startsWith(prefix)))
     .flatMap(([topic, list]) => (list as number[]).map((partition) => ({ topic, partition })));
   const data = parseJson(decoded.userData);
   return { partitions, estimatedGeneration: typeof data?.generation === 'number' ? data.generation : 0 };
@@ -133,6 +147,30 @@ export function homesIn(names: readonly string[]): PartitionHome[] {
       return [];
     }
   });
+}
+
+/** The partitions this member follows as standbys, among the names of an assignment. */
+export function standbysIn(names: readonly string[]): TopicPartition[] {
+  return names.flatMap((name) => {
+    if (!name.startsWith(STANDBYS_PREFIX)) return [];
+    try {
+      const [topic, partitions] = JSON.parse(name.slice(STANDBYS_PREFIX.length)) as unknown[];
+      if (typeof topic !== 'string' || !Array.isArray(partitions)) return [];
+      return partitions.filter((p): p is number => Number.isInteger(p)).map((partition) => ({ topic, partition }));
+    } catch {
+      return [];
+    }
+  });
+}
+
+const NO_STANDBYS = { replicas: 0, following: [] };
+
+function decodeStandbyHosting(value: unknown): NonNullable<MemberUserData['standbys']> {
+  if (typeof value !== 'object' || value === null) return NO_STANDBYS;
+  const { replicas, following } = value as { replicas?: unknown; following?: unknown };
+  if (!Number.isInteger(replicas) || (replicas as number) < 0) return NO_STANDBYS;
+  const progress = Array.isArray(following) ? following.filter((f): f is StandbyProgress => isTopicPartition(f) && typeof (f as { lag?: unknown }).lag === 'number') : [];
+  return { replicas: replicas as number, following: progress.map(({ topic, partition, lag }) => ({ topic, partition, lag })) };
 }
 
 export function generationOf(members: ReadonlyArray<{ estimatedGeneration: number }>): number {

@@ -3,6 +3,7 @@ import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 import type { TopicPartition } from '../../protocols/transport.ts';
 import { assignSticky } from '../group/sticky-assignment.ts';
 import { homesByMember, homesOf, nextHomes } from '../group/partition-homes.ts';
+import { assignStandbys, warmMembers, type StandbyCandidate } from '../group/standby-assignment.ts';
 import {
   ASSIGNOR_NAME,
   ASSIGNOR_VERSION,
@@ -21,7 +22,9 @@ import {
  * partitions another member owned (by node id), so that it waits for their
  * release rather than fence a final snapshot being written. Partitions go
  * back to their homes (../group/partition-homes.ts): a node that restarts
- * under its id gets its own partitions back.
+ * under its id gets its own partitions back. Members that host standby
+ * replicas are told which partitions to follow, and an orphaned partition
+ * goes to a member that follows it (../group/standby-assignment.ts).
  *
  * @example
  * kafka.consumer({ groupId, partitionAssigners: [stickyAssigner(() => ({ metadata, owned, generation }))] });
@@ -53,6 +56,9 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
       );
       const nodeOf = new Map(decoded.map((m) => [m.memberId, m.metadata.nodeId ?? m.memberId]));
       const homes = homesOf(newestFirst[0]?.homes ?? []);
+      const standbyCandidates: StandbyCandidate[] = decoded.map((m) => ({
+        memberId: m.memberId, topics: new Set(m.topics.length > 0 ? m.topics : topics), replicas: m.standbys.replicas, following: m.standbys.following,
+      }));
       const assignment = assignSticky(
         decoded.map((m) => ({
           memberId: m.memberId,
@@ -61,7 +67,9 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
         })),
         partitions,
         homesByMember(homes, new Map(decoded.map((m) => [nodeOf.get(m.memberId)!, m.memberId]))),
+        warmMembers(standbyCandidates),
       );
+      const standbys = assignStandbys(assignment, standbyCandidates);
       const estimatedGeneration = decoded.reduce((highest, m) => Math.max(highest, m.generation), 0) + 1;
       const claimedBy = new Map<string, string>();
       for (const m of decoded) for (const tp of claims.get(m.memberId) ?? []) claimedBy.set(topicPartitionKey(tp), m.memberId);
@@ -72,7 +80,7 @@ export function stickyAssigner(self: () => MemberUserData): PartitionAssigner {
           const from = claimedBy.get(topicPartitionKey(tp));
           return from === undefined || from === m.memberId ? [] : [{ ...tp, node: nodeOf.get(from)! }];
         });
-        return { memberId: m.memberId, memberAssignment: encodeMemberAssignment(mine, estimatedGeneration, handOvers, next) };
+        return { memberId: m.memberId, memberAssignment: encodeMemberAssignment(mine, estimatedGeneration, handOvers, next, standbys.get(m.memberId)) };
       });
     },
 

@@ -1,6 +1,7 @@
-import type { GroupDescription, OffsetCommit, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
+import type { GroupDescription, OffsetCommit, StandbyHosting, TopicPartition, TopicPartitionOffset } from '../../protocols/transport.ts';
 import { assignSticky } from '../group/sticky-assignment.ts';
 import { homesByMember, nextHomes, type Homes } from '../group/partition-homes.ts';
+import { assignStandbys, warmMembers, type StandbyCandidate } from '../group/standby-assignment.ts';
 import { topicPartitionKey } from '../../protocols/topic-partition.ts';
 
 /**
@@ -40,6 +41,10 @@ export interface GroupMemberHandle {
   revoke(partitions: readonly TopicPartition[], nextOwnerWaits: boolean): Promise<void>;
   /** Takes these partitions (positions from the committed offsets), tells the owner, then starts delivering. */
   assign(partitions: readonly TopicPartition[], generation: number): Promise<void>;
+  /** The standby replicas the member hosts, if any. */
+  readonly standbys?: StandbyHosting;
+  /** Tells a member that hosts standbys which partitions to follow from this generation on. */
+  standby(partitions: readonly TopicPartition[], generation: number): Promise<void>;
   /**
    * The group removed this member while it lived (as a session timeout does):
    * these partitions are lost, another member may own them already. Not awaited.
@@ -212,11 +217,16 @@ export class ConsumerGroup {
     const stayers = everyone.filter((m) => !m.leaving);
     const topics = new Set(stayers.flatMap((m) => [...m.handle.topics]));
     const nodeOf = (m: MemberState): string => m.handle.metadata.nodeId ?? m.handle.memberId;
+    const standbyCandidates: StandbyCandidate[] = stayers.map((m) => ({
+      memberId: m.handle.memberId, topics: m.handle.topics, replicas: m.handle.standbys?.replicas ?? 0, following: m.handle.standbys?.following() ?? [],
+    }));
     const next = assignSticky(
       stayers.map((m) => ({ memberId: m.handle.memberId, topics: m.handle.topics, owned: m.owned })),
       this.#partitionsOf(topics),
       homesByMember(this.#homes, new Map(stayers.map((m) => [nodeOf(m), m.handle.memberId]))),
+      warmMembers(standbyCandidates),
     );
+    const standbys = assignStandbys(next, standbyCandidates);
     this.#homes = nextHomes(this.#homes, new Map(stayers.map((m) => [nodeOf(m), next.get(m.handle.memberId) ?? []])));
 
     // A partition moves eagerly unless its member leaves: on Kafka a member leaves only after its revocation returned.
@@ -248,8 +258,8 @@ export class ConsumerGroup {
       const owned = new Set(member.owned.map(topicPartitionKey));
       const gained = target.filter((tp) => !owned.has(topicPartitionKey(tp)));
       member.owned = target;
-      if (gained.length === 0) return;
-      await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
+      if (gained.length > 0) await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
+      if (member.handle.standbys !== undefined) await Promise.race([member.handle.standby(standbys.get(member.handle.memberId) ?? [], generation), member.handle.died]);
     });
     // Eager: the old owners hear of the revocation in the same tick, just after the new owners were told,
     // so a new owner that fences at once (a transactional producer connecting) wins the race against

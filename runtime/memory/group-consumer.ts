@@ -3,6 +3,7 @@ import type {
   GroupConsumer,
   GroupConsumerHandlers,
   GroupConsumerOptions,
+  StandbyHosting,
   TopicPartition,
   TopicPartitionOffset,
 } from '../../protocols/transport.ts';
@@ -45,7 +46,8 @@ interface Membership {
 export class MemoryGroupConsumer implements GroupConsumer {
   readonly #log: MemoryLog;
   readonly #node: MemoryNode;
-  readonly #options: Required<Omit<GroupConsumerOptions, 'metadata'>> & { metadata: Readonly<Record<string, string>> };
+  readonly #options: Required<Omit<GroupConsumerOptions, 'metadata' | 'standbys'>> & { metadata: Readonly<Record<string, string>> };
+  readonly #standbys: StandbyHosting | undefined;
   readonly #fetchers = new Map<string, { tp: TopicPartition; fetcher: PartitionFetcher }>();
   readonly #untrack: () => void;
   #membership: Membership;
@@ -67,6 +69,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
       fromBeginning: options.fromBeginning ?? true,
       maxBatchRecords: options.maxBatchRecords ?? 1000,
     };
+    this.#standbys = options.standbys;
     this.#membership = this.#newMembership();
     this.#untrack = node.track({ close: () => this.disconnect(), crash: () => this.#crash() });
   }
@@ -191,6 +194,11 @@ export class MemoryGroupConsumer implements GroupConsumer {
       assign: async (partitions, generation) => {
         if (current()) await this.#handleAssignment(partitions, generation);
       },
+      ...(this.#standbys === undefined ? {} : { standbys: this.#standbys }),
+      standby: async (partitions, generation) => {
+        if (!current() || this.#state === 'stopped' || this.#handlers?.onStandbysAssigned === undefined) return;
+        await this.#callHandler('onStandbysAssigned', () => this.#handlers!.onStandbysAssigned!(partitions, generation));
+      },
       expelled: () => void this.#handleExpulsion(membership),
     };
   }
@@ -242,7 +250,7 @@ export class MemoryGroupConsumer implements GroupConsumer {
   }
 
   async #callHandler(
-    source: 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'onPartitionsLost',
+    source: 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'onPartitionsLost' | 'onStandbysAssigned',
     call: () => Promise<void>,
   ): Promise<void> {
     try {

@@ -20,7 +20,7 @@ export type FaultPoint =
 
 /** Where a handler error came from. */
 export interface HandlerErrorContext {
-  readonly source: 'onBatch' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'onPartitionsLost' | 'onRecords';
+  readonly source: 'onBatch' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'onPartitionsLost' | 'onStandbysAssigned' | 'onRecords';
   readonly clientId: string;
   readonly groupId?: string;
   readonly topic?: string;

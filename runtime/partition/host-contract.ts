@@ -15,6 +15,7 @@ import type { PartitionHost } from '../partition-host.ts';
 import type { PartitionState } from '../partition-lifecycle.ts';
 import type { RestoreReport } from './restorer.ts';
 import type { Release } from './release.ts';
+import type { WarmLog } from '../snapshot-restorer.ts';
 
 export interface PartitionHostContext {
   readonly nodeId: string;
@@ -43,6 +44,8 @@ export interface PartitionHostContext {
   readonly handOverFrom?: Release;
   /** Longest wait for that release before fencing. @default 30,000 */
   readonly releaseTimeoutMs?: number;
+  /** The log of this node's standby replica of the partition: the restore reads on from where it stopped. */
+  readonly warm?: WarmLog;
 }
 
 /** A hosted partition as status and tests see it. */

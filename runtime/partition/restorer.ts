@@ -16,7 +16,7 @@ import type { HandOverKind } from './release.ts';
 import type { PartitionReader } from '../../protocols/transport.ts';
 import type { RestoreSource } from '../../protocols/stage.ts';
 import { decodeHostedState, type PublishMarker } from '../../protocols/snapshot/index.ts';
-import { readRestorePoint } from '../snapshot-restorer.ts';
+import { readRestorePoint, type WarmLog } from '../snapshot-restorer.ts';
 
 /** What a restore found, for logs and status. */
 export interface RestoreReport {
@@ -27,6 +27,10 @@ export interface RestoreReport {
   readonly bytes: number;
   readonly durationMs: number;
   readonly markers: number;
+  /** Records of the snapshots partition this restore read: from its start, or only the tail a standby had not read. */
+  readonly snapshotRecordsRead: number;
+  /** Whether it went on from a standby replica's warm copy. */
+  readonly warm: boolean;
   /**
    * Records of the snapshots partition the restore passed over: snapshots
    * never completed (`incomplete`) or failing their checksum (`corrupt`), and
@@ -70,6 +74,10 @@ export interface RestoreSeed {
   readonly markersByKey: ReadonlyMap<string, PublishMarker>;
   /** Records passed over: snapshots without their commit or chunks, or failing their checksum; skipped markers. */
   readonly ignored: RestoreIgnored;
+  /** Records of the snapshots partition read for this restore. */
+  readonly snapshotRecordsRead: number;
+  /** Whether the restore went on from a standby replica's warm log. */
+  readonly warm: boolean;
 }
 
 /** Where the restorer reads. */
@@ -87,6 +95,8 @@ export interface RestoreTarget {
   readonly inputTopic: string;
   /** The stage's snapshots topic; absent for a stateless stage. */
   readonly snapshotsTopic?: string;
+  /** A standby replica's log of the snapshots partition, read on from where it stopped. */
+  readonly warm?: WarmLog;
 }
 
 const NO_MARKERS: ReadonlyMap<string, PublishMarker> = new Map();
@@ -97,10 +107,12 @@ const NO_MARKERS: ReadonlyMap<string, PublishMarker> = new Map();
  * a verified snapshot that does not decode (going on could publish twice).
  */
 export async function restorePartition(sources: RestoreSources, target: RestoreTarget): Promise<RestoreSeed> {
-  if (target.snapshotsTopic === undefined) return startFresh(sources, target, NO_MARKERS, [], { incomplete: 0, corrupt: 0, markers: 0 });
-  const point = await readRestorePoint(sources.reader as PartitionReader, target.snapshotsTopic, target.stage, target.partition);
-  if (point.snapshot === null) return startFresh(sources, target, point.markersByKey, point.markersAfter, point.ignored);
+  if (target.snapshotsTopic === undefined) return startFresh(sources, target, NO_MARKERS, [], { incomplete: 0, corrupt: 0, markers: 0 }, { snapshotRecordsRead: 0, warm: false });
+  const point = await readRestorePoint(sources.reader as PartitionReader, target.snapshotsTopic, target.stage, target.partition, target.warm);
+  const read = { snapshotRecordsRead: point.recordsRead, warm: point.warm };
+  if (point.snapshot === null) return startFresh(sources, target, point.markersByKey, point.markersAfter, point.ignored, read);
   return {
+    ...read,
     from: 'snapshot',
     machine: decodeHostedState(point.snapshot.state).machine,
     nextOffset: point.snapshot.meta.nextOffset,
@@ -119,8 +131,9 @@ async function startFresh(
   markersByKey: ReadonlyMap<string, PublishMarker>,
   markersAfter: readonly PublishMarker[],
   ignored: RestoreSeed['ignored'],
+  read: Pick<RestoreSeed, 'snapshotRecordsRead' | 'warm'>,
 ): Promise<RestoreSeed> {
-  const fresh = { machine: null, seq: 0, takenAt: null, bytes: 0, markersAfter, markersByKey, ignored };
+  const fresh = { machine: null, seq: 0, takenAt: null, bytes: 0, markersAfter, markersByKey, ignored, ...read };
   const committed = (await sources.committedOffsets()).get(target.partition);
   if (committed !== undefined) return { ...fresh, from: 'committed-offset', nextOffset: committed };
   const earliest = (await sources.reader.startOffsets(target.inputTopic)).get(target.partition) ?? 0;
@@ -137,6 +150,8 @@ export function restoreReport(seed: RestoreSeed, now: number, durationMs: number
     bytes: seed.bytes,
     durationMs,
     markers: seed.markersAfter.length,
+    snapshotRecordsRead: seed.snapshotRecordsRead,
+    warm: seed.warm,
     ignored: seed.ignored,
   };
 }

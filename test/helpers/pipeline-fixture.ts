@@ -160,9 +160,9 @@ export class PipelineFixture {
     await this.admin.producer().send([{ topic: TOPICS.raw, partition, value }]);
   }
 
-  async startNode(roles: readonly Role[] = ['parse', 'match', 'aggregate'], transportOptions: Omit<MemoryTransportOptions, 'onError'> = {}): Promise<NodeEntry> {
+  async startNode(roles: readonly Role[] = ['parse', 'match', 'aggregate'], transportOptions: Omit<MemoryTransportOptions, 'onError'> = {}, nodeOptions: { readonly standbys?: number } = {}): Promise<NodeEntry> {
     const transport = memoryTransport(this.log, { ...transportOptions, onError: (error) => this.errors.push(error) });
-    const node = createNode({ transport, group: 'test', nodeId: `node-${this.nodes.length}`, stages: pipelineStages(roles, this.options), tables: [queriesTable], clock: this.clock, logger: recordingLogger(this.logged) });
+    const node = createNode({ transport, group: 'test', nodeId: `node-${this.nodes.length}`, stages: pipelineStages(roles, this.options), tables: [queriesTable], clock: this.clock, logger: recordingLogger(this.logged), ...nodeOptions });
     const entry = { node, transport, roles };
     this.nodes.push(entry);
     await node.start();

@@ -4,6 +4,7 @@ import { encodePublishMarker, encodeSnapshot, encodeSnapshotSkip, payloadChecksu
 import type { Transport } from '../../../protocols/transport.ts';
 import { MemoryLog, memoryTransport } from '../../../runtime/memory/index.ts';
 import { restorePartition, restoreReport, type RestoreSources } from '../../../runtime/partition/restorer.ts';
+import { StandbyReplica } from '../../../runtime/partition/standby-replica.ts';
 
 const PARTITION = 1;
 const target = { stage: 'agg', partition: PARTITION, inputTopic: 'in', snapshotsTopic: 'snaps' };
@@ -186,7 +187,28 @@ test('the report says where the partition resumed, how old the snapshot was and 
   const { sources, write } = await cluster();
   await write([...snapshot(2, 200), marker('a', 210)]);
   const seed = await restorePartition(sources, target);
-  t.deepEqual(restoreReport(seed, meta(2, 200).takenAt + 1500, 12), { from: 'snapshot', seq: 2, offset: 200, ageMs: 1500, bytes: seed.bytes, durationMs: 12, markers: 1, ignored: { incomplete: 0, corrupt: 0, markers: 0 } });
+  t.deepEqual(restoreReport(seed, meta(2, 200).takenAt + 1500, 12), {
+    from: 'snapshot', seq: 2, offset: 200, ageMs: 1500, bytes: seed.bytes, durationMs: 12, markers: 1, snapshotRecordsRead: snapshot(2, 200).length + 1, warm: false, ignored: { incomplete: 0, corrupt: 0, markers: 0 },
+  });
   const { sources: empty } = await cluster();
-  t.deepEqual(restoreReport(await restorePartition(empty, target), 0, 3), { from: 'earliest', seq: null, offset: 0, ageMs: null, bytes: 0, durationMs: 3, markers: 0, ignored: { incomplete: 0, corrupt: 0, markers: 0 } });
+  t.deepEqual(restoreReport(await restorePartition(empty, target), 0, 3), { from: 'earliest', seq: null, offset: 0, ageMs: null, bytes: 0, durationMs: 3, markers: 0, snapshotRecordsRead: 0, warm: false, ignored: { incomplete: 0, corrupt: 0, markers: 0 } });
+});
+
+test('with a standby replica\'s warm log, the restore reads only what was written after the replica stopped, and finds what a cold read finds', async (t) => {
+  const { sources, write } = await cluster();
+  await write([...snapshot(1, 100), marker('q/60000', 110)]);
+  const replica = new StandbyReplica(sources.reader, { stage: target.stage, inputTopic: target.inputTopic, snapshotsTopic: target.snapshotsTopic!, partition: target.partition });
+  await replica.catchUp();
+  t.is(replica.lag, 0);
+  t.is(replica.stats().snapshotOffset, 100);
+  const warm = replica.take()!;
+  await write([...snapshot(2, 200), marker('q/120000', 210)]);
+  const seed = await restorePartition(sources, { ...target, warm });
+  const cold = await restorePartition(sources, target);
+  t.true(seed.warm);
+  t.is(seed.snapshotRecordsRead, snapshot(2, 200).length + 1, 'only the records after the replica\'s position');
+  t.is(cold.snapshotRecordsRead, snapshot(1, 100).length + 1 + snapshot(2, 200).length + 1);
+  t.deepEqual({ ...seed, snapshotRecordsRead: 0, warm: false }, { ...cold, snapshotRecordsRead: 0, warm: false }, 'the same seed as a cold restore');
+  t.is(seed.nextOffset, 200);
+  t.deepEqual([...seed.markersByKey.keys()], ['q/60000', 'q/120000']);
 });
