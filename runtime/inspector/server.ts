@@ -195,7 +195,7 @@ export async function serveInspector(node: EventideNode, options: InspectorOptio
     ],
     [/^\/api\/views$/, (): ViewList => ({ views: views.map(({ name, title }) => ({ name, title })) })],
     [/^\/api\/views\/([^/]+)$/, ([name]) => (views.find((view) => view.name === name) ?? notFound(`no view '${name}'`)).read()],
-    [/^\/status$/, () => ({ nodeId: node.nodeId, state: node.state, partitions: node.partitions(), failing: node.failingPartitions() })],
+    [/^\/status$/, () => ({ nodeId: node.nodeId, state: node.state, partitions: node.partitions(), standbys: node.standbys(), failing: node.failingPartitions() })],
   ];
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {

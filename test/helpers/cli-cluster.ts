@@ -23,6 +23,7 @@ import { freePort } from '../kafka/harness/free-port.ts';
 import { generateEvents, readTopic, T0 } from './pipeline-fixture.ts';
 import type { QuerySpec } from './expected-results.ts';
 import { partitionForKey } from '../../protocols/partitioner.ts';
+import type { StandbyStats } from '../../runtime/standby-replicas.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'bin', 'eventide.js');
@@ -135,7 +136,7 @@ export class CliNode {
   }
 
   /** The node's /status (partitions it hosts, their offsets and restores). */
-  async status(): Promise<{ nodeId: string; state: string; partitions: { stage: string; partition: number; state: string; nextOffset: number; restore: unknown }[] }> {
+  async status(): Promise<{ nodeId: string; state: string; partitions: { stage: string; partition: number; state: string; nextOffset: number; restore: unknown }[]; standbys: StandbyStats[] }> {
     const response = await fetch(`http://127.0.0.1:${this.inspectPort}/status`);
     return (await response.json()) as never;
   }
@@ -177,6 +178,8 @@ export interface StartNodeOptions {
   readonly idleTimeout?: string;
   /** @default '10s' (so a killed node's partitions move on quickly) */
   readonly sessionTimeout?: string;
+  /** `--standbys`. @default 0 */
+  readonly standbys?: number;
 }
 
 /** A cluster of CLI node processes sharing brokers and a group. */
@@ -220,6 +223,7 @@ export class CliCluster {
       '--idle-timeout', options.idleTimeout ?? '10m',
       '--session-timeout', options.sessionTimeout ?? '10s',
       '--log-level', 'info',
+      ...(options.standbys === undefined ? [] : ['--standbys', String(options.standbys)]),
     ];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: this.#env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);

@@ -8,7 +8,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { kafkaTransport } from '../../runtime/kafka/index.ts';
 import type { Transport } from '../../protocols/transport.ts';
-import { pipelineTopics } from '../../pipeline/topics.ts';
+import { TOPICS, pipelineTopics } from '../../pipeline/topics.ts';
 import type { WindowResult } from '../../protocols/result/index.ts';
 import { clusterStatus } from '../../cli/observe.ts';
 import { STANDARD_QUERIES, compareResults, expectedResults } from '../helpers/expected-results.ts';
@@ -172,6 +172,45 @@ test.serial('a node killed with SIGKILL mid-load: its partitions are restored on
   t.true(takenOver().some((line) => line.handOver === 'lost'), 'the partitions a wrote to after it got them are counted lost');
   await run.expectExactResults();
   t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
+});
+
+test.serial('a node killed with SIGKILL mid-load, with a standby of each partition: the other node resumes from its warm copies, reading only the tail of the snapshots partitions, and the results are exact', async (t) => {
+  const run = await scenario(t, 'kill-standby', 6);
+  const [a, b] = await Promise.all([run.cluster.startNode('a', { standbys: 1 }), run.cluster.startNode('b', { standbys: 1 })]);
+  const [killed] = await settledOwnership([a, b]);
+  await run.produceFirstHalf();
+  await until(async () => (await readResults(transport!)).length > 0, () => 'the first published results');
+  await run.produceSecondHalf();
+  let standbys: Awaited<ReturnType<CliNode['status']>>['standbys'] = [];
+  await until(
+    async () => {
+      standbys = (await b.status()).standbys;
+      return standbys.map((s) => s.partition).join() === killed!.join() && standbys.every((s) => s.snapshotTakenAt !== null);
+    },
+    () => `b to follow a's partitions ${JSON.stringify(killed)} and hold a snapshot of each: ${JSON.stringify(standbys)}`,
+  );
+  const snapshotEnds = await transport!.reader().endOffsets(TOPICS.snapshots, 'read_committed');
+  const before = b.restores().length;
+  a.kill('SIGKILL');
+  t.is((await a.exited()).signal, 'SIGKILL');
+  await run.produceTrailing();
+
+  const takenOver = () => b.restores().slice(before);
+  await until(
+    () => killed!.every((partition) => takenOver().some((line) => line.partition === partition)),
+    () => `b to restore aggregate ${JSON.stringify(killed)}; b's restores: ${JSON.stringify(takenOver())}`,
+  );
+  for (const line of takenOver()) {
+    const partition = line.partition as number;
+    t.log(`b restored aggregate[${partition}]: ${JSON.stringify({ ...restoreFields(line), handOver: line.handOver, warm: line.warm, snapshotRecordsRead: line.snapshotRecordsRead, snapshotRecordsAtKill: snapshotEnds.get(partition) })}`);
+    t.true(line.warm === true, `aggregate[${partition}] resumed from b's standby`);
+    t.true(line.handOver === 'standby' || (line.handOver === 'clean' && line.replayed === 0), `aggregate[${partition}] is taken over from the standby, or left as its previous owner released it: ${JSON.stringify(line)}`);
+    t.true((line.snapshotRecordsRead as number) < snapshotEnds.get(partition)!, `aggregate[${partition}] read only the tail of its snapshots partition`);
+  }
+  t.true(takenOver().some((line) => line.handOver === 'standby'), 'the partitions a wrote to after it got them are taken over from the standby');
+  await run.expectExactResults();
+  t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
+  t.deepEqual((await b.status()).standbys, [], 'alone, b follows nothing');
 });
 
 test.serial('a node stopped with SIGTERM writes final snapshots; its successor restores exactly where it stopped', async (t) => {
