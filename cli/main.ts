@@ -11,7 +11,7 @@ import { createLogger, type LogLevel } from './logging.ts';
 import { connect, explainingConnectionFailures, resolveConnection, withConnectionFlags, type Connection, type ConnectionFlags } from './connection.ts';
 import { checkTopics, createTopics, deleteTopics } from './topics.ts';
 import { addQuery, cancelQuery, listQueries, parseDuration, renewQuery } from './queries.ts';
-import { clusterStatus, printResults } from './observe.ts';
+import { clusterStatus, printResults, standbyKey, standbyLags } from './observe.ts';
 import { runNodeCommand } from './node-command.ts';
 import { DEFAULT_LIST_LIMIT, formatListing, formatSkip, listSnapshotRecords, skipSnapshotRecord } from './snapshots.ts';
 
@@ -297,6 +297,7 @@ withConnectionFlags(program.command('status'))
   .description('nodes, partitions per node, lag per partition, age of the newest snapshot')
   .action(async (_options: unknown, command: Command) => {
     const status = await withCluster(withGlobals<ConnectionFlags>(command), (transport, { group, topics }) => clusterStatus(transport, group, Date.now(), topics));
+    const lags = status.partitions.some((p) => p.standbys.length > 0) ? await standbyLags(status.nodes, { ...(process.env.EVENTIDE_INSPECT_TOKEN ? { token: process.env.EVENTIDE_INSPECT_TOKEN } : {}) }) : new Map<string, number>();
     write(`nodes: ${status.nodes.size}`);
     for (const [nodeId, node] of status.nodes) write(`  ${nodeId}  stages ${node.stages.join(',')}${node.metadata.inspect ? `  inspect ${node.metadata.inspect}` : ''}`);
     write('groups:');
@@ -305,7 +306,11 @@ withConnectionFlags(program.command('status'))
     for (const p of status.partitions) {
       const age = p.snapshotAgeMs === null ? '' : `  snapshot ${(p.snapshotAgeMs / 1000).toFixed(1)}s old`;
       const released = p.releasedBy === null ? '' : `  released by ${p.releasedBy}`;
-      write(`  ${p.stage}[${p.partition}]  owner ${p.owner ?? '-'}  offset ${p.committed ?? '-'}/${p.end}  lag ${p.lag ?? '-'}${age}${released}`);
+      const standby = (node: string): string => {
+        const lag = lags.get(standbyKey(node, p.stage, p.partition));
+        return `  standby ${node} (${lag === undefined ? 'lag unknown' : `${lag} behind`})`;
+      };
+      write(`  ${p.stage}[${p.partition}]  owner ${p.owner ?? '-'}  offset ${p.committed ?? '-'}/${p.end}  lag ${p.lag ?? '-'}${age}${released}${p.standbys.map(standby).join('')}`);
     }
   });
 

@@ -45,7 +45,7 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     if (e.report.ignored.corrupt > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'corrupt' }, e.report.ignored.corrupt);
     if (e.report.ignored.markers > 0) ignoredSnapshots.inc({ stage: e.stage, kind: 'marker' }, e.report.ignored.markers);
   });
-  const takeOvers = new Counter({ name: 'eventide_handovers_total', help: 'Partitions this node took over, by stage and kind (clean: released by its last owner, nothing replayed; fenced: its last owner, alive, did not release it in time; lost: its last owner stopped without releasing it; first: never committed before)', labelNames: ['stage', 'kind'], registers });
+  const takeOvers = new Counter({ name: 'eventide_handovers_total', help: 'Partitions this node took over, by stage and kind (clean: released by its last owner, nothing replayed; fenced: its last owner, alive, did not release it in time; lost: its last owner stopped without releasing it; standby: lost or fenced and resumed from this node\'s standby replica; first: never committed before)', labelNames: ['stage', 'kind'], registers });
   const replayed = new Counter({ name: 'eventide_handover_replayed_records_total', help: 'Input records handled again after a hand-over, where known (a released partition replays none), by stage', labelNames: ['stage'], registers });
   events.on('partition.restored', (e) => {
     if (e.report.handOver !== undefined) takeOvers.inc({ stage: e.stage, kind: e.report.handOver });
@@ -86,6 +86,29 @@ export function nodeMetrics(node: EventideNode, reader?: PartitionReader): Regis
     collect() {
       this.reset();
       for (const failing of node.failingPartitions()) if (!failing.running) this.inc({ stage: failing.stage });
+    },
+  });
+  new Gauge({
+    name: 'eventide_standby_lag_records',
+    help: 'Standby replicas kept here (--standbys): records of the partition\'s snapshots log not read yet, by stage and partition',
+    labelNames: ['stage', 'partition'],
+    registers,
+    collect() {
+      this.reset();
+      for (const standby of node.standbys()) this.set({ stage: standby.stage, partition: String(standby.partition) }, standby.lag);
+    },
+  });
+  new Gauge({
+    name: 'eventide_standby_snapshot_age_seconds',
+    help: 'Standby replicas kept here: age of the newest snapshot each holds, by stage and partition (absent before its first)',
+    labelNames: ['stage', 'partition'],
+    registers,
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const standby of node.standbys()) {
+        if (standby.snapshotTakenAt !== null) this.set({ stage: standby.stage, partition: String(standby.partition) }, (now - standby.snapshotTakenAt) / 1000);
+      }
     },
   });
   new Gauge({

@@ -43,6 +43,8 @@ export interface PartitionStatus {
   readonly snapshotAgeMs: number | null;
   /** The node that released it, when its committed offset carries a release nobody resumed from yet (a hand-over under way, or a node that left). */
   readonly releasedBy: string | null;
+  /** The nodes that keep a standby replica of it (`--standbys`). */
+  readonly standbys: readonly string[];
 }
 
 /** A stage's group: its generation and whether it is rebalancing. */
@@ -76,12 +78,14 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
     const description = await admin.describeGroup(groupId);
     if (description.members.length === 0 && stage !== 'aggregate' && stage !== 'ingest') continue;
     const owners = new Map<number, string>();
+    const standbys = new Map<number, string[]>();
     for (const member of description.members) {
       const nodeId = member.metadata.nodeId ?? member.memberId;
       const node = nodes.get(nodeId) ?? { metadata: { ...member.metadata }, stages: [] };
       node.stages.push(stage);
       nodes.set(nodeId, node);
       for (const tp of member.assignment) if (tp.topic === topic) owners.set(tp.partition, nodeId);
+      for (const tp of member.standbys) if (tp.topic === topic) standbys.set(tp.partition, [...(standbys.get(tp.partition) ?? []), nodeId]);
     }
     const [commits, end] = await Promise.all([admin.fetchOffsetCommits(groupId, topic), reader.endOffsets(topic, 'read_committed')]);
     if (description.members.length === 0 && commits.size === 0) continue;
@@ -100,10 +104,41 @@ export async function clusterStatus(transport: Transport, group: string, now: nu
         lag,
         snapshotAgeMs: takenAt === undefined ? null : now - takenAt,
         releasedBy: parseRelease(commit?.metadata)?.node ?? null,
+        standbys: (standbys.get(partition) ?? []).sort(),
       });
     }
   }
   return { nodes, groups, partitions };
+}
+
+/** A standby's place in {@link standbyLags}. */
+export const standbyKey = (node: string, stage: string, partition: number): string => `${node} ${stage}[${partition}]`;
+
+/**
+ * How far behind each standby replica is, in records of its snapshots
+ * partition, as each node's inspector tells it (`/status`); a node without
+ * an inspector, or out of reach within `timeoutMs`, tells nothing.
+ */
+export async function standbyLags(nodes: ClusterStatus['nodes'], options: { token?: string; timeoutMs?: number } = {}): Promise<Map<string, number>> {
+  const lags = new Map<string, number>();
+  await Promise.all(
+    [...nodes].map(async ([nodeId, node]) => {
+      const address = node.metadata.inspect;
+      if (address === undefined) return;
+      try {
+        const response = await fetch(`http://${address}/status`, {
+          signal: AbortSignal.timeout(options.timeoutMs ?? 2000),
+          ...(options.token === undefined ? {} : { headers: { authorization: `Bearer ${options.token}` } }),
+        });
+        if (!response.ok) return;
+        const { standbys } = (await response.json()) as { standbys?: { stage: string; partition: number; lag: number }[] };
+        for (const standby of standbys ?? []) lags.set(standbyKey(nodeId, standby.stage, standby.partition), standby.lag);
+      } catch {
+        // Out of reach: its standbys show without a lag.
+      }
+    }),
+  );
+  return lags;
 }
 
 /** Offsets counted exactly up to here; beyond, the lag is the offset difference. */

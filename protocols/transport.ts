@@ -119,6 +119,8 @@ export interface GroupMember {
   /** What the member published about itself when it joined (eventide: node id, inspector address). */
   readonly metadata: Readonly<Record<string, string>>;
   readonly assignment: readonly TopicPartition[];
+  /** The partitions it keeps standby replicas of (none when it hosts none). */
+  readonly standbys: readonly TopicPartition[];
 }
 
 /** A consumer group's current generation and members. */

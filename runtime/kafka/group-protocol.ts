@@ -105,21 +105,21 @@ export function encodeMemberAssignment(
   return AssignerProtocol.MemberAssignment.encode({ version: ASSIGNOR_VERSION, assignment, userData });
 }
 
-export function decodeMemberAssignment(buffer: Buffer | null | undefined): { partitions: TopicPartition[]; estimatedGeneration: number } {
-  if (buffer === null || buffer === undefined || buffer.length === 0) return { partitions: [], estimatedGeneration: 0 };
+export function decodeMemberAssignment(buffer: Buffer | null | undefined): { partitions: TopicPartition[]; standbys: TopicPartition[]; estimatedGeneration: number } {
+  if (buffer === null || buffer === undefined || buffer.length === 0) return { partitions: [], standbys: [], estimatedGeneration: 0 };
   const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
-  if (decoded === null) return { partitions: [], estimatedGeneration: 0 };
+  if (decoded === null) return { partitions: [], standbys: [], estimatedGeneration: 0 };
   const partitions = Object.entries(decoded.assignment)
     .filter(([topic]) => topic !== GENERATION_MARKER && !PROTOCOL_PREFIXES.some((prefix) => topic.startsWith(prefix)))
     .flatMap(([topic, list]) => (list as number[]).map((partition) => ({ topic, partition })));
   const data = parseJson(decoded.userData);
-  return { partitions, estimatedGeneration: typeof data?.generation === 'number' ? data.generation : 0 };
+  return { partitions, standbys: standbysIn(Object.keys(decoded.assignment)), estimatedGeneration: typeof data?.generation === 'number' ? data.generation : 0 };
 }
 
 /** A member as `describeGroup` reports it, with the leader's generation estimate. */
 export function decodeMember(memberId: string, metadata: Buffer, assignment: Buffer): GroupMember & { estimatedGeneration: number } {
-  const { partitions, estimatedGeneration } = decodeMemberAssignment(assignment);
-  return { memberId, metadata: decodeMemberMetadata(metadata).metadata, assignment: partitions, estimatedGeneration };
+  const { partitions, standbys, estimatedGeneration } = decodeMemberAssignment(assignment);
+  return { memberId, metadata: decodeMemberMetadata(metadata).metadata, assignment: partitions, standbys, estimatedGeneration };
 }
 
 /** The hand-overs among the names of an assignment (kafkajs reports them as topics the member did not subscribe to). */

@@ -55,6 +55,7 @@ export interface GroupMemberHandle {
 interface MemberState {
   readonly handle: GroupMemberHandle;
   owned: TopicPartition[];
+  standbys: TopicPartition[];
   leaving: boolean;
   readonly left: () => void;
   readonly gone: Promise<void>;
@@ -96,7 +97,7 @@ export class ConsumerGroup {
   join(handle: GroupMemberHandle): Promise<void> {
     let left!: () => void;
     const gone = new Promise<void>((resolve) => (left = resolve));
-    this.#members.set(handle.memberId, { handle, owned: [], leaving: false, left, gone });
+    this.#members.set(handle.memberId, { handle, owned: [], standbys: [], leaving: false, left, gone });
     return this.requestRebalance();
   }
 
@@ -194,6 +195,7 @@ export class ConsumerGroup {
         memberId: m.handle.memberId,
         metadata: { ...m.handle.metadata },
         assignment: m.owned.map((tp) => ({ topic: tp.topic, partition: tp.partition })),
+        standbys: m.standbys.map((tp) => ({ topic: tp.topic, partition: tp.partition })),
       })),
     };
   }
@@ -259,6 +261,7 @@ export class ConsumerGroup {
       const gained = target.filter((tp) => !owned.has(topicPartitionKey(tp)));
       member.owned = target;
       if (gained.length > 0) await Promise.race([member.handle.assign(gained, generation), member.handle.died]);
+      member.standbys = standbys.get(member.handle.memberId) ?? [];
       if (member.handle.standbys !== undefined) await Promise.race([member.handle.standby(standbys.get(member.handle.memberId) ?? [], generation), member.handle.died]);
     });
     // Eager: the old owners hear of the revocation in the same tick, just after the new owners were told,

@@ -189,6 +189,10 @@ test.serial('a node killed with SIGKILL mid-load, with a standby of each partiti
     },
     () => `b to follow a's partitions ${JSON.stringify(killed)} and hold a snapshot of each: ${JSON.stringify(standbys)}`,
   );
+  const status = await run.cluster.runOk(['status']);
+  for (const partition of killed!) t.regex(status, new RegExp(`aggregate\\[${partition}\\]  owner a .*  standby b \\(\\d+ behind\\)`), `status names b as the standby of aggregate[${partition}]:\n${status}`);
+  const metrics = await (await fetch(`http://127.0.0.1:${b.inspectPort}/metrics`)).text();
+  for (const partition of killed!) t.regex(metrics, new RegExp(`eventide_standby_lag_records\\{stage="aggregate",partition="${partition}"\\} \\d+`));
   const snapshotEnds = await transport!.reader().endOffsets(TOPICS.snapshots, 'read_committed');
   const before = b.restores().length;
   a.kill('SIGKILL');
