@@ -353,7 +353,7 @@ export async function readResults(transport: Transport): Promise<WindowResult[]>
  * partitions, every aggregate partition has data, and whichever partition
  * moves has state to restore.
  */
-export function spreadQueries(queries: readonly QuerySpec[], partitions: number): QuerySpec[] {
+export function spreadQueries<Q extends Pick<QuerySpec, 'id'>>(queries: readonly Q[], partitions: number): Q[] {
   for (let k = 1; k < 10_000; k++) {
     const renamed = queries.map((query) => ({ ...query, id: `${query.id}-${k}` }));
     const used = new Set(renamed.map((query) => partitionForKey(query.id, partitions)));
