@@ -146,6 +146,20 @@ test.serial('a node joins under load: every partition it takes is released first
   for (const node of [a, b]) t.deepEqual(node.lines(/fenced|final writes failed/), [], `${node.id} was never fenced`);
 });
 
+/** Kills `victim` with SIGKILL, writes the trailing batch, and waits until `survivor` restored each of `partitions` from a snapshot; its restores since the kill. */
+async function killAndAwaitTakeOver(t: ExecutionContext, run: Awaited<ReturnType<typeof scenario>>, victim: CliNode, survivor: CliNode, partitions: readonly number[]): Promise<LogLine[]> {
+  const before = survivor.restores().length;
+  victim.kill('SIGKILL');
+  t.is((await victim.exited()).signal, 'SIGKILL');
+  await run.produceTrailing();
+  const takenOver = () => survivor.restores().slice(before);
+  await until(
+    () => partitions.every((partition) => takenOver().some((line) => line.partition === partition && line.msg.endsWith('from snapshot'))),
+    () => `${survivor.id} to restore aggregate ${JSON.stringify(partitions)} from snapshots; its restores: ${JSON.stringify(takenOver())}`,
+  );
+  return takenOver();
+}
+
 test.serial('a node killed with SIGKILL mid-load: its partitions are restored on the other node and the results are exact', async (t) => {
   const run = await scenario(t, 'kill', 2);
   const [a, b] = await Promise.all([run.cluster.startNode('a'), run.cluster.startNode('b')]);
@@ -153,23 +167,14 @@ test.serial('a node killed with SIGKILL mid-load: its partitions are restored on
   await run.produceFirstHalf();
   await until(async () => (await readResults(transport!)).length > 0, () => 'the first published results');
   await run.produceSecondHalf();
-  const before = b.restores().length;
-  a.kill('SIGKILL');
-  t.is((await a.exited()).signal, 'SIGKILL');
-  await run.produceTrailing();
-
-  const takenOver = () => b.restores().slice(before);
-  await until(
-    () => killed!.every((partition) => takenOver().some((line) => line.partition === partition && line.msg.endsWith('from snapshot'))),
-    () => `b to restore aggregate ${JSON.stringify(killed)} from snapshots; b's restores: ${JSON.stringify(takenOver())}`,
-  );
-  for (const line of takenOver()) {
+  const takenOver = await killAndAwaitTakeOver(t, run, a, b, killed!);
+  for (const line of takenOver) {
     t.log(`b restored aggregate[${line.partition}]: ${JSON.stringify({ ...restoreFields(line), handOver: line.handOver })}`);
     // Its owner died without releasing it. A partition it never wrote to after it got it still carries the
     // release of the owner before (clean: nothing was committed after it, so nothing is replayed).
     t.true(line.handOver === 'lost' || (line.handOver === 'clean' && line.replayed === 0), `aggregate[${line.partition as number}] is lost, or left as its previous owner released it: ${JSON.stringify(line)}`);
   }
-  t.true(takenOver().some((line) => line.handOver === 'lost'), 'the partitions a wrote to after it got them are counted lost');
+  t.true(takenOver.some((line) => line.handOver === 'lost'), 'the partitions a wrote to after it got them are counted lost');
   await run.expectExactResults();
   t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
 });
@@ -194,24 +199,15 @@ test.serial('a node killed with SIGKILL mid-load, with a standby of each partiti
   const metrics = await (await fetch(`http://127.0.0.1:${b.inspectPort}/metrics`)).text();
   for (const partition of killed!) t.regex(metrics, new RegExp(`eventide_standby_lag_records\\{stage="aggregate",partition="${partition}"\\} \\d+`));
   const snapshotEnds = await transport!.reader().endOffsets(TOPICS.snapshots, 'read_committed');
-  const before = b.restores().length;
-  a.kill('SIGKILL');
-  t.is((await a.exited()).signal, 'SIGKILL');
-  await run.produceTrailing();
-
-  const takenOver = () => b.restores().slice(before);
-  await until(
-    () => killed!.every((partition) => takenOver().some((line) => line.partition === partition)),
-    () => `b to restore aggregate ${JSON.stringify(killed)}; b's restores: ${JSON.stringify(takenOver())}`,
-  );
-  for (const line of takenOver()) {
+  const takenOver = await killAndAwaitTakeOver(t, run, a, b, killed!);
+  for (const line of takenOver) {
     const partition = line.partition as number;
     t.log(`b restored aggregate[${partition}]: ${JSON.stringify({ ...restoreFields(line), handOver: line.handOver, warm: line.warm, snapshotRecordsRead: line.snapshotRecordsRead, snapshotRecordsAtKill: snapshotEnds.get(partition) })}`);
     t.true(line.warm === true, `aggregate[${partition}] resumed from b's standby`);
     t.true(line.handOver === 'standby' || (line.handOver === 'clean' && line.replayed === 0), `aggregate[${partition}] is taken over from the standby, or left as its previous owner released it: ${JSON.stringify(line)}`);
     t.true((line.snapshotRecordsRead as number) < snapshotEnds.get(partition)!, `aggregate[${partition}] read only the tail of its snapshots partition`);
   }
-  t.true(takenOver().some((line) => line.handOver === 'standby'), 'the partitions a wrote to after it got them are taken over from the standby');
+  t.true(takenOver.some((line) => line.handOver === 'standby'), 'the partitions a wrote to after it got them are taken over from the standby');
   await run.expectExactResults();
   t.deepEqual(await aggregatePartitions(b), [0, 1, 2, 3]);
   t.deepEqual((await b.status()).standbys, [], 'alone, b follows nothing');
