@@ -1,6 +1,8 @@
 import type { AttributeValue } from '../../protocols/event.ts';
 import type { QueryDefinition } from '../../protocols/nrql/index.ts';
 import { accumulate } from './accumulate.ts';
+import { compareFacetKeys, facetRank } from './facet-rank.ts';
+import { mergeStates } from './merge.ts';
 import { initialStates, type AggregateState } from './states.ts';
 import { addToUniqueCount, emptyUniqueCount, uniqueCountValue, type UniqueCountState } from './unique-count.ts';
 
@@ -52,11 +54,15 @@ export function emptyFacetGroups(): FacetGroups {
 }
 
 /**
- * Adds the events to `groups`, in place, and returns it. The first
- * `facetLimit` distinct facet tuples get groups of their own, in order of
- * arrival; events of any later tuple go to `other`, whose distinct keys are
- * counted. Unlike NRQL's LIMIT (top N by value), this cap is first come,
- * first served: a streaming window cannot know the top N before it closes.
+ * Adds the events to `groups`, in place, and returns it. At most
+ * `facetLimit` distinct facet tuples get groups of their own: those that
+ * rank first (./facet-rank.ts, a hash of the tuple), whatever order they
+ * arrive in; events of every other tuple go to `other`, whose distinct keys
+ * are counted. A tuple that ranks before a kept one when the table is full
+ * takes its place, and the group it displaces moves into `other` whole.
+ * Unlike NRQL's LIMIT (top N by value), which a streaming window cannot know
+ * before it closes, the kept groups do not depend on arrival order, so
+ * partial windows on several partitions merge into the same groups.
  *
  * @example
  * ```ts
@@ -95,6 +101,17 @@ export function addToFacetGroups(
       if (groupCount < facetLimit) {
         group = table[key] = { values, states: initialStates(select), events: 0 };
         groupCount++;
+      } else if (facetLimit > 0) {
+        const rank = facetRank(key);
+        const worst = worstKept(groups);
+        if (compareFacetKeys(key, worst.key, rank, worst.rank) < 0) {
+          const displaced = displace(definition, groups, worst.key);
+          otherTouched = true;
+          group = table[key] = { values, states: initialStates(select), events: 0 };
+          // The displaced tuple's cached lookups lead to "other" from now on.
+          resolved.set(worst.key, null);
+          forgetTuple(tuples, displaced.values, facet.length);
+        }
       }
     }
     resolved.set(key, group);
@@ -143,6 +160,44 @@ export function addToFacetGroups(
   if (otherTouched) groups.otherGroupsSeen = uniqueCountValue(groups.other!.keys);
   if (resolved.size >= KEEP_LOOKUP_FROM) LOOKUPS.set(groups, lookup);
   return groups;
+}
+
+/** The kept group that ranks last, cached until a group is displaced. */
+const WORST = new WeakMap<FacetGroups, { readonly key: string; readonly rank: number }>();
+
+function worstKept(groups: FacetGroups): { readonly key: string; readonly rank: number } {
+  let worst = WORST.get(groups);
+  if (worst !== undefined) return worst;
+  for (const key of Object.keys(groups.groups)) {
+    const rank = facetRank(key);
+    if (worst === undefined || compareFacetKeys(key, worst.key, rank, worst.rank) > 0) worst = { key, rank };
+  }
+  WORST.set(groups, worst!);
+  return worst!;
+}
+
+/**
+ * Points a tuple's cached lookup at "other". A NaN among the values stands
+ * for any value whose JSON is null (NaN, Infinity): the whole cache goes.
+ */
+function forgetTuple(tuples: Map<AttributeValue, unknown>, values: readonly AttributeValue[], depth: number): void {
+  if (depth === 0) return;
+  if (values.some((value) => typeof value === 'number' && !Number.isFinite(value))) return tuples.clear();
+  let level: Map<AttributeValue, unknown> | undefined = tuples;
+  for (let i = 0; i < depth - 1 && level !== undefined; i++) level = level.get(values[i]!) as Map<AttributeValue, unknown> | undefined;
+  if (level?.has(values[depth - 1]!) === true) level.set(values[depth - 1]!, null);
+}
+
+/** Moves a kept group into `other` whole: its states merged, its events and its key counted there; returns it. */
+function displace(definition: QueryDefinition, groups: FacetGroups, key: string): FacetGroup {
+  const group = groups.groups[key]!;
+  delete groups.groups[key];
+  WORST.delete(groups);
+  const other = (groups.other ??= { states: initialStates(definition.select), events: 0, keys: emptyUniqueCount() });
+  other.states = mergeStates(definition.select, other.states, group.states);
+  other.events += group.events;
+  addToUniqueCount(other.keys, key);
+  return group;
 }
 
 /**

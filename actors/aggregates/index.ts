@@ -19,6 +19,8 @@ export {
   type OtherGroup,
 } from './facet-groups.ts';
 export { finalize } from './finalize.ts';
+export { compareFacetKeys, facetRank } from './facet-rank.ts';
+export { mergeFacetGroups } from './merge-facet-groups.ts';
 export { HLL_STANDARD_ERROR } from './hyperloglog.ts';
 export { mergeStates } from './merge.ts';
 export {
