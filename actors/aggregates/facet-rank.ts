@@ -1,10 +1,11 @@
 /**
  * Which facet groups a window keeps under its LIMIT: the tuples whose keys
  * rank first, by a hash of the key (FNV-1a over its UTF-16 code units, with
- * murmur3's final mix), ties broken by the key itself. The rank of a tuple depends on nothing but its
- * values, so the kept groups are the same whatever order events arrive in,
- * on one partition or spread over several, and partial windows merge into
- * exactly the groups one actor would have kept (./merge-facet-groups.ts).
+ * murmur3's final mix), ties broken by the key itself. The rank of a tuple
+ * depends on nothing but its values, so the kept groups are the same
+ * whatever order events arrive in, on one partition or spread over several,
+ * and partial windows merge into exactly the groups one actor would have
+ * kept (./merge-facet-groups.ts).
  */
 /** The rank of a facet key: lower ranks are kept first. Part of the result format: changing it changes which groups a window keeps. */
 export function facetRank(key: string): number {
