@@ -31,15 +31,19 @@ export function canonicalJson(value: unknown): string | undefined {
   return canonicalJsonBytes(value)?.toString('utf8');
 }
 
-/** Values written per step: a step's text is a short-lived rope; one rope of a whole large state costs more in GC than writing it. */
-const STEP_VALUES = 16_384;
+/**
+ * Values written per step (about 100-300 KB of text): a step's text is a
+ * short-lived rope; one rope of a whole large state costs more in GC than
+ * writing it.
+ */
+export const CANONICAL_JSON_STEP_VALUES = 16_384;
 
 /** The canonical JSON of `value` as UTF-8, or undefined when it has none. */
 export function canonicalJsonBytes(value: unknown): Buffer | undefined {
   const writer = new CanonicalJsonWriter(value);
   if (writer.done) return undefined;
   const pieces: Buffer[] = [];
-  while (!writer.done) pieces.push(Buffer.from(writer.write(STEP_VALUES), 'utf8'));
+  while (!writer.done) pieces.push(Buffer.from(writer.write(CANONICAL_JSON_STEP_VALUES), 'utf8'));
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }
 

@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'fast-json-stable-stringify';
-import { CanonicalJsonWriter, canonicalJsonBytes } from '../json/canonical-json.ts';
+import { CANONICAL_JSON_STEP_VALUES, CanonicalJsonWriter, canonicalJsonBytes } from '../json/canonical-json.ts';
 import { Fields, parseJsonObject } from '../json/json-fields.ts';
 
 /** Header names of snapshot log records. */
@@ -157,8 +157,8 @@ export class SnapshotEncoder {
   write(values: number): void {
     if (this.#records !== null) return;
     // A step's text is turned into bytes at once: one rope of a whole large state costs more in GC than writing it.
-    for (let left = values; left > 0 && !this.#writer.done; left -= STEP_VALUES) {
-      const piece = Buffer.from(this.#writer.write(Math.min(left, STEP_VALUES)), 'utf8');
+    for (let left = values; left > 0 && !this.#writer.done; left -= CANONICAL_JSON_STEP_VALUES) {
+      const piece = Buffer.from(this.#writer.write(Math.min(left, CANONICAL_JSON_STEP_VALUES)), 'utf8');
       this.#hash.update(piece);
       this.#append(piece);
     }
@@ -210,9 +210,6 @@ export class SnapshotEncoder {
     return records;
   }
 }
-
-/** Values serialised per piece (about 100-300 KB of text). */
-const STEP_VALUES = 16_384;
 
 /**
  * Decodes a commit record's value. Throws `DecodeError` (`malformed-json`,
