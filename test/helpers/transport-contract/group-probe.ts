@@ -29,6 +29,8 @@ export class GroupProbe {
   readonly batches: ConsumedBatch[] = [];
   /** Partitions between their assignment and their revocation or loss callbacks. */
   readonly owned = new Set<string>();
+  /** The standbys the last `onStandbysAssigned` named (a member that hosts standbys). */
+  standbys: string[] = [];
   readonly #changes: Changes;
 
   readonly #beforeRevocation: (partitions: readonly TopicPartition[]) => Promise<void>;
@@ -67,6 +69,10 @@ export class GroupProbe {
       onPartitionsLost: async (partitions) => {
         this.events.push({ kind: 'lost', partitions });
         for (const tp of partitions) this.owned.delete(key(tp));
+        this.#changes.notify();
+      },
+      onStandbysAssigned: async (partitions) => {
+        this.standbys = partitions.map(key).sort();
         this.#changes.notify();
       },
       onBatch: async (batch) => {

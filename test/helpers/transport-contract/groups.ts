@@ -205,6 +205,34 @@ export function registerGroupTests(contract: ContractTest): void {
     t.is((await eventually(() => transport.admin().describeGroup(groupId), (d) => d.members.length === 0, 'no member left')).state, 'empty');
   });
 
+  contract('members that host standbys are told to follow the partitions the other owns, never their own, and describeGroup lists them', async (t, { transport, second, topic }) => {
+    const name = topic('group-standbys');
+    const groupId = `${name}-group`;
+    await transport.admin().createTopics([{ name, partitions: 4 }]);
+    const changes = new Changes();
+    const hosting = { replicas: 1, following: () => [] };
+    const a = new GroupProbe(transport, { groupId, metadata: { node: 'a' }, standbys: hosting }, changes);
+    const b = new GroupProbe(second(), { groupId, metadata: { node: 'b' }, standbys: hosting }, changes);
+    await a.start([name]);
+    await b.start([name]);
+    await changes.until(
+      () => a.owned.size === 2 && b.owned.size === 2 && a.standbys.join() === [...b.owned].sort().join() && b.standbys.join() === [...a.owned].sort().join(),
+      'two partitions each, each member following what the other owns',
+    );
+    t.deepEqual(a.standbys.filter((p) => a.owned.has(p)), [], 'never a standby of its own partitions');
+    const description = await eventually(
+      () => transport.admin().describeGroup(groupId),
+      (d) => d.members.length === 2 && d.members.every((m) => m.standbys.length === 2),
+      'both members listed with their standbys',
+    );
+    const byNode = new Map(description.members.map((m) => [m.metadata.node, m]));
+    t.deepEqual(byNode.get('a')!.standbys.map(key).sort(), a.standbys);
+    t.deepEqual(byNode.get('b')!.standbys.map(key).sort(), b.standbys);
+    await b.consumer.disconnect();
+    await changes.until(() => a.owned.size === 4 && a.standbys.length === 0, 'the member left alone owns everything and follows nothing');
+    await a.consumer.disconnect();
+  });
+
   contract('a read_committed member never sees aborted or open transactions', async (t, { transport, topic }) => {
     const name = topic('group-isolation');
     await transport.admin().createTopics([{ name, partitions: 1 }]);
