@@ -21,6 +21,7 @@ export {
 export { finalize } from './finalize.ts';
 export { compareFacetKeys, facetRank } from './facet-rank.ts';
 export { mergeFacetGroups } from './merge-facet-groups.ts';
+export { readFacetGroups } from './read-facet-groups.ts';
 export { HLL_STANDARD_ERROR } from './hyperloglog.ts';
 export { mergeStates } from './merge.ts';
 export {
