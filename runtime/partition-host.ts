@@ -174,10 +174,15 @@ export class PartitionHost {
       return { handOver, releaseWaitMs: 0, released: handOver === 'clean' ? commit! : null };
     }
     const waitStarted = performance.now();
-    const released = await awaitRelease({ committed, from, timeoutMs: this.#context.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS, abandoned: () => !this.lifecycle.is('restoring') && !this.#releasingUnstarted });
+    const released = await awaitRelease({ committed, from, timeoutMs: this.#context.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS, abandoned: () => !this.#waitsForRelease() });
     const releaseWaitMs = Math.round(performance.now() - waitStarted);
     if (released === null) this.#logger.warn({ from: from.node, generation: from.generation, waitedMs: releaseWaitMs }, `${from.node} did not release ${this.stage.name}[${this.partition}] in time: fencing it`);
     return { handOver: released === null ? 'fenced' : 'clean', releaseWaitMs, released };
+  }
+
+  /** Restoring, or revoked before it ran and about to release the partition itself (not once abandoned). */
+  #waitsForRelease(): boolean {
+    return this.lifecycle.is('restoring') || (this.#releasingUnstarted && this.lifecycle.is('revoking'));
   }
 
   #assertRestoring(): void {
@@ -260,8 +265,11 @@ export class PartitionHost {
     const input = this.#input;
     try {
       await this.#handOver;
+      // Abandoned meanwhile (the node died, or lost the partition): another owner may run it already, unwaiting.
+      if (!this.lifecycle.is('revoking')) return;
       const producer = (this.#producer ??= transport.transactionalProducer(this.transactionalId));
       await (this.#producerConnected ??= producer.connect());
+      if (!this.lifecycle.is('revoking')) return;
       const commit = (await transport.admin().fetchOffsetCommits(groupId, input.topic)).get(input.partition);
       const offset = commit?.offset ?? (await reader.startOffsets(input.topic)).get(input.partition) ?? 0;
       const transaction = await producer.transaction();

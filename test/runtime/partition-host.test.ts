@@ -304,6 +304,22 @@ test('revoked while it waits for its own hand-over, a host whose next owner wait
   t.deepEqual(env.failures, []);
 });
 
+test('revoked before it ran and then abandoned (the node died), a host stops waiting and never connects or releases', async (t) => {
+  const env = await hostEnvironment();
+  await commitAsPreviousOwner(env, 2, null);
+  const host = env.host(counterStage(), { handOverFrom: { node: 'node-before', generation: 1 }, releaseTimeoutMs: 60_000 });
+  const started = host.start();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const revoked = host.revoke({ generation: 2, nextOwnerWaits: true });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  host.abandon();
+  await revoked;
+  await t.throwsAsync(started, { instanceOf: PartitionAbandonedError });
+  t.deepEqual(env.producerCalls.filter((call) => call === 'connect'), [], 'never connected: a new owner may run the partition already');
+  t.is(parseRelease((await committedNow(env))?.metadata), null, 'no release written');
+  t.is(host.lifecycle.state, 'stopped');
+});
+
 test('revoked while restoring, a host whose next owner may be processing already writes nothing: its producer would fence that owner', async (t) => {
   const env = await hostEnvironment();
   await commitAsPreviousOwner(env, 2, { node: 'node-before', generation: 0 });
