@@ -281,14 +281,23 @@ async function commitAsPreviousOwner(env: Awaited<ReturnType<typeof hostEnvironm
 
 const committedNow = async (env: Awaited<ReturnType<typeof hostEnvironment>>) => (await env.transport.admin().fetchOffsetCommits('test.counter', TOPICS.input)).get(PARTITION);
 
-test('revoked while it waits for its own hand-over, a host whose next owner waits for it releases the partition once its last owner did, at that offset, writing nothing else', async (t) => {
+/**
+ * A host told to wait for node-before's release (offset 2 committed, not released), then revoked while
+ * it waits, with a next owner that waits for it in turn; `pauseMs` lets each step begin.
+ */
+async function revokedWhileWaiting(pauseMs: number) {
   const env = await hostEnvironment();
   await commitAsPreviousOwner(env, 2, null);
   const host = env.host(counterStage(), { handOverFrom: { node: 'node-before', generation: 1 }, releaseTimeoutMs: 60_000 });
   const started = host.start();
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, pauseMs));
   const revoked = host.revoke({ generation: 2, nextOwnerWaits: true });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  return { env, host, started, revoked };
+}
+
+test('revoked while it waits for its own hand-over, a host whose next owner waits for it releases the partition once its last owner did, at that offset, writing nothing else', async (t) => {
+  const { env, host, started, revoked } = await revokedWhileWaiting(100);
   t.deepEqual(env.producerCalls, [], 'no producer connects (fencing the last owner) before the last owner released');
   t.is(parseRelease((await committedNow(env))?.metadata), null);
   const before = await env.highWatermarks();
@@ -305,13 +314,7 @@ test('revoked while it waits for its own hand-over, a host whose next owner wait
 });
 
 test('revoked before it ran and then abandoned (the node died), a host stops waiting and never connects or releases', async (t) => {
-  const env = await hostEnvironment();
-  await commitAsPreviousOwner(env, 2, null);
-  const host = env.host(counterStage(), { handOverFrom: { node: 'node-before', generation: 1 }, releaseTimeoutMs: 60_000 });
-  const started = host.start();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const revoked = host.revoke({ generation: 2, nextOwnerWaits: true });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const { env, host, started, revoked } = await revokedWhileWaiting(50);
   host.abandon();
   await revoked;
   await t.throwsAsync(started, { instanceOf: PartitionAbandonedError });
